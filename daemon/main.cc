@@ -1,0 +1,74 @@
+// pgha: the per-node daemon. Parses flags, loads the configuration, wires the components and
+// runs. No HA logic lives here.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "pgha/base/version.h"
+#include "pgha/config/document.h"
+#include "pgha/config/loader.h"
+
+namespace {
+
+// Prints every diagnostic, one per line, and returns the process exit code.
+int Report(const pgha::config::LoadResult& result) {
+  for (const auto& d : result.diagnostics.Sorted()) std::cerr << d.ToString() << "\n";
+  const auto& root = result.document.root;
+  if (!result.ok() && root.is_object() && !root.contains("name") &&
+      (root.contains("ttl") || root.contains("loop_wait"))) {
+    std::cerr << "hint: this looks like dynamic configuration (the DCS `config` key); "
+                 "validate it with --dynamic\n";
+  }
+  return result.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pgha: high-availability PostgreSQL (Patroni-compatible)", "pgha"};
+  std::string config_path;
+  bool validate = false;
+  bool print = false;
+  bool version = false;
+  bool dynamic = false;
+  app.add_option("config", config_path, "configuration file or directory (patroni.yml)");
+  app.add_flag("--validate-config", validate, "check the configuration and exit");
+  app.add_flag("--print-config", print,
+               "print the effective configuration (after PATRONI_* overrides, secrets masked)");
+  app.add_flag("--dynamic", dynamic,
+               "with --validate-config/--print-config: the file holds dynamic configuration "
+               "(what the DCS `config` key holds, or bootstrap.dcs)");
+  app.add_flag("--version", version, "print the version and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  if (version) {
+    std::printf("pgha %s (Patroni %s compatible)\n", pgha::kPghaVersion,
+                pgha::kPatroniCompatVersion);
+    return 0;
+  }
+  auto env = pgha::config::ProcessEnvironment();
+  if ((validate || print) && dynamic) {
+    auto result = pgha::config::LoadDynamicConfigFile(config_path);
+    for (const auto& d : result.diagnostics.Sorted()) std::cerr << d.ToString() << "\n";
+    if (print && result.ok()) std::cout << pgha::config::ToYaml(result.document.root);
+    return result.ok() ? 0 : 1;
+  }
+  if (validate || print) {
+    auto result = pgha::config::LoadLocalConfig(config_path, env);
+    int code = Report(result);
+    if (print && result.ok()) {
+      std::cout << pgha::config::ToYaml(pgha::config::MaskSecrets(result.document.root));
+    }
+    return code;
+  }
+  if (::geteuid() == 0) {
+    std::cerr << "pgha: refusing to run as root: PostgreSQL must run as an unprivileged user. "
+                 "Start pgha as the user that owns the data directory (e.g. postgres).\n";
+    return 1;
+  }
+  std::cerr << "pgha: the HA daemon is not available in this build yet; use --validate-config\n";
+  return 2;
+}

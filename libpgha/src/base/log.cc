@@ -1,0 +1,142 @@
+#include "pgha/base/log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace pgha::log {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+
+struct FileSink {
+  std::mutex mu;
+  FileOptions options;
+  int fd = -1;
+  int64_t size = 0;
+  bool configured = false;
+};
+
+FileSink& Sink() {
+  static FileSink* sink = new FileSink();
+  return *sink;
+}
+
+const char* LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "DEBUG";
+    case Level::kInfo:
+      return "INFO";
+    case Level::kWarning:
+      return "WARNING";
+    case Level::kError:
+      return "ERROR";
+    case Level::kCritical:
+      return "CRITICAL";
+  }
+  return "INFO";
+}
+
+std::string FilePath(const FileOptions& o, int index) {
+  std::string base = absl::StrCat(o.dir, "/pgha.log");
+  return index == 0 ? base : absl::StrCat(base, ".", index);
+}
+
+// Called with the sink's mutex held.
+void OpenLocked(FileSink& sink) {
+  sink.fd = ::open(FilePath(sink.options, 0).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                   sink.options.mode);
+  struct stat st {};
+  sink.size = (sink.fd >= 0 && ::fstat(sink.fd, &st) == 0) ? st.st_size : 0;
+}
+
+void RotateLocked(FileSink& sink) {
+  if (sink.fd >= 0) ::close(sink.fd);
+  for (int i = sink.options.file_num; i > 0; --i) {
+    ::rename(FilePath(sink.options, i - 1).c_str(), FilePath(sink.options, i).c_str());
+  }
+  OpenLocked(sink);
+}
+
+void WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n <= 0) return;  // a logger must never stop the program
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+absl::Status ParseLevel(const std::string& name, Level* out) {
+  std::string upper = absl::AsciiStrToUpper(name);
+  if (upper == "DEBUG") {
+    *out = Level::kDebug;
+  } else if (upper == "INFO") {
+    *out = Level::kInfo;
+  } else if (upper == "WARN" || upper == "WARNING") {
+    *out = Level::kWarning;
+  } else if (upper == "ERROR") {
+    *out = Level::kError;
+  } else if (upper == "FATAL" || upper == "CRITICAL") {
+    *out = Level::kCritical;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("unknown log level '", name, "'"));
+  }
+  return absl::OkStatus();
+}
+
+void SetLevel(Level level) { g_level.store(static_cast<int>(level)); }
+Level GetLevel() { return static_cast<Level>(g_level.load()); }
+bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
+
+absl::Status ConfigureLogFile(const FileOptions& options) {
+  FileSink& sink = Sink();
+  std::lock_guard<std::mutex> lock(sink.mu);
+  if (sink.fd >= 0) ::close(sink.fd);
+  sink.options = options;
+  if (sink.options.file_num < 1) sink.options.file_num = 1;
+  OpenLocked(sink);
+  if (sink.fd < 0) {
+    sink.configured = false;
+    return absl::UnavailableError(
+        absl::StrCat("cannot open log file ", FilePath(options, 0), ": ", std::strerror(errno)));
+  }
+  sink.configured = true;
+  return absl::OkStatus();
+}
+
+void Write(Level level, const std::string& message) {
+  absl::Time now = absl::Now();
+  std::string line = absl::StrCat(
+      absl::FormatTime("%Y-%m-%d %H:%M:%S", now, absl::LocalTimeZone()), ",",
+      absl::FormatTime("%E3f", now, absl::LocalTimeZone()).substr(0, 3), " ", LevelName(level),
+      ": ", message, "\n");
+  FileSink& sink = Sink();
+  std::lock_guard<std::mutex> lock(sink.mu);
+  if (sink.configured && sink.fd >= 0) {
+    if (sink.size + static_cast<int64_t>(line.size()) > sink.options.file_size) RotateLocked(sink);
+    if (sink.fd >= 0) {
+      WriteAll(sink.fd, line);
+      sink.size += static_cast<int64_t>(line.size());
+    }
+    if (!sink.options.also_stderr) return;
+  }
+  WriteAll(STDERR_FILENO, line);
+}
+
+}  // namespace pgha::log

@@ -1,0 +1,311 @@
+// Builds the typed Config from a validated document, filling Patroni's defaults.
+#include "typed_config.h"
+
+#include <unistd.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "json_read.h"
+#include "schema.h"
+
+namespace pgha::config {
+
+std::string PostgresqlConfig::Binary(const std::string& program) const {
+  std::string name = program;
+  if (auto it = bin_name.find(program); it != bin_name.end() && !it->second.empty()) {
+    name = it->second;
+  }
+  if (bin_dir.empty() || absl::StrContains(name, "/")) return name;
+  return absl::StrCat(absl::StripSuffix(bin_dir, "/"), "/", name);
+}
+
+int Tags::FailoverPriority() const {
+  if (nofailover) return 0;
+  return failover_priority.value_or(1);
+}
+
+namespace internal {
+namespace {
+
+// Removes "http://" or "https://" from `url`, reporting which one in `https`.
+bool ConsumeScheme(std::string* url, bool* https) {
+  for (const char* scheme : {"https://", "http://"}) {
+    if (absl::StartsWith(*url, scheme)) {
+      *https = scheme[4] == 's';
+      url->erase(0, std::string(scheme).size());
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<BasicAuth> ReadBasicAuth(const Json& section) {
+  const Json& auth = Child(section, "authentication");
+  if (!auth.is_object()) return std::nullopt;
+  return BasicAuth{ReadString(auth, "username"), ReadString(auth, "password")};
+}
+
+UserAuth ReadUser(const Json& user) {
+  UserAuth out;
+  out.username = ReadString(user, "username");
+  out.password = ReadString(user, "password");
+  if (user.is_object()) {
+    for (auto it = user.begin(); it != user.end(); ++it) {
+      if (it.key() != "username" && it.key() != "password" && it.value().is_string()) {
+        out.ssl_options[it.key()] = it.value().get<std::string>();
+      }
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ReadStringMap(const Json& v) {
+  std::map<std::string, std::string> out;
+  if (!v.is_object()) return out;
+  for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = ScalarText(it.value());
+  return out;
+}
+
+std::optional<std::vector<std::string>> ReadOptionalList(const Json& parent, const std::string& key) {
+  if (!Child(parent, key).is_array()) return std::nullopt;
+  return ReadStringList(parent, key);
+}
+
+EtcdConfig ReadEtcd(const Json& s, bool v2) {
+  EtcdConfig e;
+  e.from_v2_section = v2;
+  e.protocol = ReadString(s, "protocol", "http");
+  auto strip_url = [&e](std::string url) {
+    bool https = false;
+    if (ConsumeScheme(&url, &https) && https) e.protocol = "https";
+    return url.substr(0, url.find('/'));
+  };
+  if (Child(s, "hosts").is_array() || Child(s, "hosts").is_string()) {
+    e.hosts = ReadStringList(s, "hosts");
+  } else if (Child(s, "host").is_string()) {
+    e.hosts = {ReadString(s, "host")};
+  } else if (Child(s, "url").is_string()) {
+    e.hosts = {strip_url(ReadString(s, "url"))};
+  } else if (Child(s, "proxy").is_string()) {
+    e.hosts = {strip_url(ReadString(s, "proxy"))};
+    e.use_proxies = true;
+  }
+  for (auto& h : e.hosts) {
+    if (absl::StartsWith(h, "http")) h = strip_url(h);
+  }
+  e.srv = ReadString(s, "srv");
+  e.srv_suffix = ReadString(s, "srv_suffix");
+  e.use_proxies = ReadBoolKey(s, "use_proxies", e.use_proxies);
+  e.username = ReadString(s, "username");
+  e.password = ReadString(s, "password");
+  e.cacert = ReadString(s, "cacert");
+  e.cert = ReadString(s, "cert");
+  e.key = ReadString(s, "key");
+  e.key_password = ReadString(s, "key_password");
+  if (e.hosts.empty() && e.srv.empty()) e.hosts = {"127.0.0.1:2379"};
+  return e;
+}
+
+ConsulConfig ReadConsul(const Json& s) {
+  ConsulConfig c;
+  std::string host = ReadString(s, "host", "127.0.0.1:8500");
+  if (Child(s, "url").is_string()) {
+    std::string url = ReadString(s, "url");
+    bool https = false;
+    if (ConsumeScheme(&url, &https) && https) c.scheme = "https";
+    host = url.substr(0, url.find('/'));
+  }
+  auto colon = host.rfind(':');
+  if (colon != std::string::npos && host.find(']') == std::string::npos) {
+    c.host = host.substr(0, colon);
+    c.port = static_cast<int>(ReadInt(Json(host.substr(colon + 1)), "").value_or(8500));
+  } else {
+    c.host = host;
+  }
+  c.port = static_cast<int>(ReadInt64(s, "port", c.port));
+  c.scheme = ReadString(s, "scheme", c.scheme);
+  c.token = ReadString(s, "token");
+  c.verify = ReadBoolKey(s, "verify", true);
+  c.cacert = ReadString(s, "cacert");
+  c.cert = ReadString(s, "cert");
+  c.key = ReadString(s, "key");
+  c.dc = ReadString(s, "dc");
+  c.consistency = ReadString(s, "consistency", "default");
+  c.checks = ReadStringList(s, "checks");
+  c.register_service = ReadBoolKey(s, "register_service", false);
+  c.service_tags = ReadStringList(s, "service_tags");
+  c.service_check_interval = ReadString(s, "service_check_interval", "5s");
+  c.service_check_tls_server_name = ReadString(s, "service_check_tls_server_name");
+  return c;
+}
+
+ZooKeeperConfig ReadZooKeeper(const Json& s) {
+  ZooKeeperConfig z;
+  z.hosts = ReadStringList(s, "hosts");
+  z.use_ssl = ReadBoolKey(s, "use_ssl", false);
+  z.cacert = ReadString(s, "cacert");
+  z.cert = ReadString(s, "cert");
+  z.key = ReadString(s, "key");
+  z.key_password = ReadString(s, "key_password");
+  z.verify = ReadBoolKey(s, "verify", true);
+  if (Child(s, "set_acls").is_object()) z.set_acls = Child(s, "set_acls");
+  if (!Child(s, "auth_data").is_null()) z.auth_data = Child(s, "auth_data");
+  return z;
+}
+
+}  // namespace
+
+Config BuildTypedConfig(const Json& doc) {
+  Config c;
+  c.document = doc;
+  c.name = ReadString(doc, "name");
+  c.scope = ReadString(doc, "scope");
+  std::string ns = ReadString(doc, "namespace", "/service");
+  ns = std::string(absl::StripSuffix(ns, "/"));
+  if (!absl::StartsWith(ns, "/")) ns = absl::StrCat("/", ns);
+  c.namespace_ = ns;
+
+  const Json& r = Child(doc, "restapi");
+  c.restapi.listen = ReadString(r, "listen");
+  c.restapi.connect_address = ReadString(r, "connect_address");
+  c.restapi.authentication = ReadBasicAuth(r);
+  c.restapi.certfile = ReadString(r, "certfile");
+  c.restapi.keyfile = ReadString(r, "keyfile");
+  c.restapi.keyfile_password = ReadString(r, "keyfile_password");
+  c.restapi.cafile = ReadString(r, "cafile");
+  c.restapi.ciphers = ReadString(r, "ciphers");
+  c.restapi.verify_client = ReadString(r, "verify_client", "none");
+  c.restapi.allowlist = ReadStringList(r, "allowlist");
+  c.restapi.allowlist_include_members = ReadBoolKey(r, "allowlist_include_members", false);
+  c.restapi.http_extra_headers = ReadStringMap(Child(r, "http_extra_headers"));
+  c.restapi.https_extra_headers = ReadStringMap(Child(r, "https_extra_headers"));
+  c.restapi.request_queue_size = static_cast<int>(ReadInt64(r, "request_queue_size", 5));
+  c.restapi.server_tokens = ReadString(r, "server_tokens", "original");
+  c.restapi.thread_pool_size = static_cast<int>(
+      ReadInt64(r, "thread_pool_size", ReadInt64(doc, "thread_pool_size", 5)));
+
+  const Json& ctl = Child(doc, "ctl");
+  c.ctl.authentication = ReadBasicAuth(ctl);
+  c.ctl.insecure = ReadBoolKey(ctl, "insecure", false);
+  c.ctl.cacert = ReadString(ctl, "cacert");
+  c.ctl.certfile = ReadString(ctl, "certfile");
+  c.ctl.keyfile = ReadString(ctl, "keyfile");
+  c.ctl.keyfile_password = ReadString(ctl, "keyfile_password");
+
+  const Json& log = Child(doc, "log");
+  c.log.level = ReadString(log, "level", "INFO");
+  c.log.dir = ReadString(log, "dir");
+  c.log.file_num = static_cast<int>(ReadInt64(log, "file_num", 4));
+  c.log.file_size = ReadInt64(log, "file_size", 25'000'000);
+  c.log.mode = static_cast<int>(ReadInt64(log, "mode", 0600));
+
+  if (doc.contains("etcd3")) {
+    c.dcs.kind = DcsKind::kEtcd3;
+    c.dcs.etcd = ReadEtcd(doc["etcd3"], false);
+  } else if (doc.contains("etcd")) {
+    c.dcs.kind = DcsKind::kEtcd3;
+    c.dcs.etcd = ReadEtcd(doc["etcd"], true);
+  } else if (doc.contains("consul")) {
+    c.dcs.kind = DcsKind::kConsul;
+    c.dcs.consul = ReadConsul(doc["consul"]);
+  } else if (doc.contains("zookeeper")) {
+    c.dcs.kind = DcsKind::kZooKeeper;
+    c.dcs.zookeeper = ReadZooKeeper(doc["zookeeper"]);
+  }
+
+  const Json& b = Child(doc, "bootstrap");
+  c.bootstrap.present = b.is_object();
+  if (Child(b, "dcs").is_object()) c.bootstrap.dcs = b["dcs"];
+  c.bootstrap.method = ReadString(b, "method", "initdb");
+  if (c.bootstrap.method != "initdb") c.bootstrap.method_options = Child(b, c.bootstrap.method);
+  if (Child(b, "initdb").is_array()) c.bootstrap.initdb = b["initdb"];
+  c.bootstrap.pg_hba = ReadOptionalList(b, "pg_hba");
+  if (Child(b, "users").is_object()) c.bootstrap.users = b["users"];
+  c.bootstrap.post_bootstrap = ReadString(b, "post_bootstrap", ReadString(b, "post_init"));
+
+  const Json& pg = Child(doc, "postgresql");
+  auto& p = c.postgresql;
+  p.listen = ReadString(pg, "listen");
+  p.connect_address = ReadString(pg, "connect_address");
+  p.proxy_address = ReadString(pg, "proxy_address");
+  p.data_dir = ReadString(pg, "data_dir");
+  p.config_dir = ReadString(pg, "config_dir");
+  p.bin_dir = ReadString(pg, "bin_dir");
+  p.bin_name = ReadStringMap(Child(pg, "bin_name"));
+  p.pgpass = ReadString(pg, "pgpass");
+  p.use_unix_socket = ReadBoolKey(pg, "use_unix_socket", false);
+  p.use_unix_socket_repl = ReadBoolKey(pg, "use_unix_socket_repl", false);
+  const Json& auth = Child(pg, "authentication");
+  p.superuser = ReadUser(Child(auth, "superuser"));
+  p.replication = ReadUser(Child(auth, "replication"));
+  if (Child(auth, "rewind").is_object()) p.rewind = ReadUser(auth["rewind"]);
+  if (Child(pg, "parameters").is_object()) p.parameters = pg["parameters"];
+  p.pg_hba = ReadOptionalList(pg, "pg_hba");
+  p.pg_ident = ReadOptionalList(pg, "pg_ident");
+  p.custom_conf = ReadString(pg, "custom_conf");
+  if (Child(pg, "recovery_conf").is_object()) p.recovery_conf = pg["recovery_conf"];
+  const Json& cb = Child(pg, "callbacks");
+  p.callbacks.on_start = ReadString(cb, "on_start");
+  p.callbacks.on_stop = ReadString(cb, "on_stop");
+  p.callbacks.on_restart = ReadString(cb, "on_restart");
+  p.callbacks.on_reload = ReadString(cb, "on_reload");
+  p.callbacks.on_role_change = ReadString(cb, "on_role_change");
+  p.pre_promote = ReadString(pg, "pre_promote");
+  p.before_stop = ReadString(pg, "before_stop");
+  if (Child(pg, "create_replica_methods").is_array()) {
+    p.create_replica_methods = ReadStringList(pg, "create_replica_methods");
+  }
+  for (const auto& method : p.create_replica_methods) {
+    if (Child(pg, method).is_object()) p.replica_methods[method] = pg[method];
+  }
+  if (!Child(pg, "basebackup").is_null()) p.basebackup = pg["basebackup"];
+  if (!Child(pg, "rewind").is_null()) p.rewind_options = pg["rewind"];
+  p.pg_ctl_timeout = static_cast<int>(ReadInt64(pg, "pg_ctl_timeout", 60));
+  if (auto v = ReadBool(Child(pg, "use_pg_rewind"))) p.use_pg_rewind = *v;
+  p.remove_data_directory_on_rewind_failure =
+      ReadBoolKey(pg, "remove_data_directory_on_rewind_failure", false);
+  p.remove_data_directory_on_diverged_timelines =
+      ReadBoolKey(pg, "remove_data_directory_on_diverged_timelines", false);
+
+  const Json& w = Child(doc, "watchdog");
+  const Json& mode = Child(w, "mode");
+  if (mode.is_boolean()) {
+    c.watchdog.mode = mode.get<bool>() ? WatchdogMode::kAutomatic : WatchdogMode::kOff;
+  } else if (mode.is_string()) {
+    std::string m = mode.get<std::string>();
+    c.watchdog.mode = m == "off"        ? WatchdogMode::kOff
+                      : m == "required" ? WatchdogMode::kRequired
+                                        : WatchdogMode::kAutomatic;
+  }
+  c.watchdog.device = ReadString(w, "device", "/dev/watchdog");
+  c.watchdog.safety_margin = static_cast<int>(ReadInt64(w, "safety_margin", 5));
+
+  const Json& t = Child(doc, "tags");
+  if (t.is_object()) {
+    c.tags.nofailover = ReadBoolKey(t, "nofailover", false);
+    if (Child(t, "failover_priority").is_number_integer()) {
+      c.tags.failover_priority = t["failover_priority"].get<int>();
+    }
+    c.tags.noloadbalance = ReadBoolKey(t, "noloadbalance", false);
+    c.tags.clonefrom = ReadBoolKey(t, "clonefrom", false);
+    c.tags.nosync = ReadBoolKey(t, "nosync", false);
+    if (Child(t, "sync_priority").is_number_integer()) {
+      c.tags.sync_priority = t["sync_priority"].get<int>();
+    }
+    c.tags.replicatefrom = ReadString(t, "replicatefrom");
+    c.tags.nostream = ReadBoolKey(t, "nostream", false);
+    // Patroni publishes only tags that are set to something truthy (or a priority).
+    for (auto it = t.begin(); it != t.end(); ++it) {
+      const Json& v = it.value();
+      bool falsy = v.is_null() || (v.is_boolean() && !v.get<bool>()) ||
+                   (v.is_string() && v.get<std::string>().empty());
+      bool is_priority = it.key() == "failover_priority" || it.key() == "sync_priority";
+      if (!falsy || is_priority) c.tags.all[it.key()] = v;
+    }
+  }
+  return c;
+}
+
+}  // namespace internal
+}  // namespace pgha::config

@@ -1,0 +1,322 @@
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "pgha/config/document.h"
+#include "yaml_scalars.h"
+
+namespace pgha::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+SourcePos PosFromMark(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null()) return SourcePos{file, 0, 0};
+  return SourcePos{file, mark.line + 1, mark.column + 1};
+}
+
+// yaml-cpp accepts a quoted scalar that runs to the end of the input; PyYAML does not.
+bool QuotedScalarIsClosed(const std::string& text, int pos) {
+  if (pos < 0 || static_cast<size_t>(pos) >= text.size()) return true;
+  char quote = text[pos];
+  if (quote != '"' && quote != '\'') return true;
+  for (size_t i = pos + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is an escaped quote inside single quotes
+      } else {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+class Converter {
+ public:
+  Converter(const std::string& text, const std::string& file, ConfigDocument* doc,
+            Diagnostics* diagnostics)
+      : text_(text), file_(file), doc_(doc), diagnostics_(diagnostics) {}
+
+  Json Convert(const YAML::Node& node, const KeyPath& path) {
+    doc_->value_pos[path] = PosFromMark(file_, node.Mark());
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return Json(nullptr);
+      case YAML::NodeType::Scalar:
+        return ConvertScalar(node, path);
+      case YAML::NodeType::Sequence: {
+        Json out = Json::array();
+        int index = 0;
+        for (const auto& item : node) {
+          KeyPath child = path;
+          child.push_back(std::to_string(index++));
+          out.push_back(Convert(item, child));
+        }
+        return out;
+      }
+      case YAML::NodeType::Map:
+        return ConvertMap(node, path);
+    }
+    return Json(nullptr);
+  }
+
+ private:
+  Json ConvertScalar(const YAML::Node& node, const KeyPath& path) {
+    const std::string& value = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag == "!") {  // quoted
+      if (!QuotedScalarIsClosed(text_, node.Mark().pos)) {
+        diagnostics_->Error(PosFromMark(file_, node.Mark()), DottedPath(path),
+                            "unterminated quoted string");
+      }
+      return Json(value);
+    }
+    if (tag == "?" || tag.empty()) return internal::ResolvePlainScalar(value);
+    if (tag == "tag:yaml.org,2002:str") return Json(value);
+    Json resolved = internal::ResolvePlainScalar(value);
+    if (tag == "tag:yaml.org,2002:int" && !resolved.is_number_integer()) {
+      diagnostics_->Error(PosFromMark(file_, node.Mark()), DottedPath(path),
+                          absl::StrCat("'", value, "' is not an integer"));
+    }
+    return resolved;
+  }
+
+  Json ConvertMap(const YAML::Node& node, const KeyPath& path) {
+    Json out = Json::object();
+    std::map<std::string, SourcePos> seen;
+    for (const auto& kv : node) {
+      const YAML::Node& key = kv.first;
+      SourcePos key_pos = PosFromMark(file_, key.Mark());
+      if (!key.IsScalar()) {
+        diagnostics_->Error(key_pos, DottedPath(path), "mapping keys must be plain strings");
+        continue;
+      }
+      // Keys are strings in Patroni's model; PyYAML would make `1:` an int key, which no
+      // Patroni setting uses.
+      std::string name = key.Scalar();
+      auto [it, inserted] = seen.emplace(name, key_pos);
+      KeyPath child = path;
+      child.push_back(name);
+      if (!inserted) {
+        diagnostics_->Error(key_pos, DottedPath(child),
+                            absl::StrCat("duplicate key (first defined at line ", it->second.line,
+                                         "); YAML loaders silently keep only one of them"));
+        continue;
+      }
+      doc_->key_pos[child] = key_pos;
+      out[name] = Convert(kv.second, child);
+    }
+    return out;
+  }
+
+  const std::string& text_;
+  const std::string& file_;
+  ConfigDocument* doc_;
+  Diagnostics* diagnostics_;
+};
+
+void ErasePositionsUnder(const KeyPath& prefix, std::map<KeyPath, SourcePos>* positions) {
+  auto it = positions->lower_bound(prefix);
+  while (it != positions->end() && it->first.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), it->first.begin())) {
+    it = positions->erase(it);
+  }
+}
+
+void CopyPositionsUnder(const KeyPath& prefix, const std::map<KeyPath, SourcePos>& from,
+                        std::map<KeyPath, SourcePos>* to) {
+  for (auto it = from.lower_bound(prefix); it != from.end(); ++it) {
+    if (it->first.size() < prefix.size() ||
+        !std::equal(prefix.begin(), prefix.end(), it->first.begin())) {
+      break;
+    }
+    (*to)[it->first] = it->second;
+  }
+}
+
+void MergeInto(const Json& patch, const KeyPath& path, const ConfigDocument& patch_doc,
+               Json* target, ConfigDocument* doc) {
+  for (auto it = patch.begin(); it != patch.end(); ++it) {
+    KeyPath child = path;
+    child.push_back(it.key());
+    if (it.value().is_object() && target->contains(it.key()) &&
+        (*target)[it.key()].is_object()) {
+      if (auto p = patch_doc.key_pos.find(child); p != patch_doc.key_pos.end()) {
+        doc->key_pos[child] = p->second;
+      }
+      MergeInto(it.value(), child, patch_doc, &(*target)[it.key()], doc);
+    } else {
+      ErasePositionsUnder(child, &doc->key_pos);
+      ErasePositionsUnder(child, &doc->value_pos);
+      CopyPositionsUnder(child, patch_doc.key_pos, &doc->key_pos);
+      CopyPositionsUnder(child, patch_doc.value_pos, &doc->value_pos);
+      (*target)[it.key()] = it.value();
+    }
+  }
+}
+
+void EmitYaml(const Json& value, YAML::Emitter& out) {
+  switch (value.type()) {
+    case Json::value_t::object:
+      out << YAML::BeginMap;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        out << YAML::Key;
+        if (internal::NeedsQuoting(it.key())) out << YAML::DoubleQuoted;
+        out << it.key() << YAML::Value;
+        EmitYaml(it.value(), out);
+      }
+      out << YAML::EndMap;
+      break;
+    case Json::value_t::array:
+      out << YAML::BeginSeq;
+      for (const auto& item : value) EmitYaml(item, out);
+      out << YAML::EndSeq;
+      break;
+    case Json::value_t::string: {
+      const std::string& s = value.get_ref<const std::string&>();
+      if (internal::NeedsQuoting(s)) out << YAML::SingleQuoted;
+      out << s;
+      break;
+    }
+    case Json::value_t::boolean:
+      out << (value.get<bool>() ? "true" : "false");
+      break;
+    case Json::value_t::number_integer:
+      out << value.get<int64_t>();
+      break;
+    case Json::value_t::number_unsigned:
+      out << value.get<uint64_t>();
+      break;
+    case Json::value_t::number_float:
+      out << value.dump();
+      break;
+    default:
+      out << YAML::Null;
+  }
+}
+
+}  // namespace
+
+std::string DottedPath(const KeyPath& path) { return absl::StrJoin(path, "."); }
+
+SourcePos ConfigDocument::PosOf(const KeyPath& path) const {
+  for (KeyPath p = path;; p.pop_back()) {
+    if (auto it = key_pos.find(p); it != key_pos.end()) return it->second;
+    if (auto it = value_pos.find(p); it != value_pos.end()) return it->second;
+    if (p.empty()) break;
+  }
+  return SourcePos{files.empty() ? "" : files.front(), 1, 1};
+}
+
+SourcePos ConfigDocument::ValuePosOf(const KeyPath& path) const {
+  if (auto it = value_pos.find(path); it != value_pos.end() && it->second.line > 0) {
+    return it->second;
+  }
+  return PosOf(path);
+}
+
+bool ParseYaml(const std::string& text, const std::string& file_name, ConfigDocument* doc,
+               Diagnostics* diagnostics) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    diagnostics->Error(PosFromMark(file_name, e.mark), "", absl::StrCat("YAML syntax error: ", e.msg));
+    return false;
+  } catch (const YAML::Exception& e) {
+    diagnostics->Error(PosFromMark(file_name, e.mark), "", absl::StrCat("cannot read YAML: ", e.msg));
+    return false;
+  }
+  doc->files.push_back(file_name);
+  Diagnostics local;
+  Converter converter(text, file_name, doc, &local);
+  Json value;
+  try {
+    value = converter.Convert(root, {});
+  } catch (const YAML::Exception& e) {
+    diagnostics->Error(PosFromMark(file_name, e.mark), "", absl::StrCat("cannot read YAML: ", e.msg));
+    return false;
+  }
+  diagnostics->Append(local);
+  if (!value.is_object()) {
+    diagnostics->Error(SourcePos{file_name, 1, 1}, "",
+                       value.is_null() ? "the file is empty: expected a mapping of settings"
+                                       : "the top level must be a mapping of settings");
+    return false;
+  }
+  doc->root = std::move(value);
+  return true;
+}
+
+bool LoadYamlPath(const std::string& path, ConfigDocument* doc, Diagnostics* diagnostics) {
+  std::error_code ec;
+  std::vector<std::string> files;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      std::string name = entry.path().filename().string();
+      bool yaml = (name.size() > 4 && name.compare(name.size() - 4, 4, ".yml") == 0) ||
+                  (name.size() > 5 && name.compare(name.size() - 5, 5, ".yaml") == 0);
+      if (yaml && entry.is_regular_file(ec)) files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) {
+      diagnostics->Error(SourcePos{path, 0, 0}, "", "directory contains no .yml or .yaml files");
+      return false;
+    }
+  } else if (fs::is_regular_file(path, ec)) {
+    files.push_back(path);
+  } else {
+    diagnostics->Error(SourcePos{path, 0, 0}, "",
+                       fs::exists(path, ec) ? "is neither a file nor a directory"
+                                            : "no such file or directory");
+    return false;
+  }
+  bool ok = true;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      diagnostics->Error(SourcePos{file, 0, 0}, "", "cannot be read (permission denied?)");
+      ok = false;
+      continue;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    ConfigDocument part;
+    if (!ParseYaml(buffer.str(), file, &part, diagnostics)) {
+      ok = false;
+      continue;
+    }
+    if (doc->root.empty() && doc->files.empty()) {
+      *doc = std::move(part);
+    } else {
+      MergeDocument(part, doc);
+    }
+  }
+  return ok;
+}
+
+void MergeDocument(const ConfigDocument& patch, ConfigDocument* doc) {
+  MergeInto(patch.root, {}, patch, &doc->root, doc);
+  doc->files.insert(doc->files.end(), patch.files.begin(), patch.files.end());
+}
+
+std::string ToYaml(const Json& value) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  EmitYaml(value, out);
+  std::string text = out.c_str();
+  if (!text.empty() && text.back() != '\n') text.push_back('\n');
+  return text;
+}
+
+}  // namespace pgha::config
