@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <cstdio>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,6 +20,12 @@ TempDir::TempDir(const std::string& prefix) {
 }
 
 TempDir::~TempDir() {
+  // PGHA_KEEP_TEST_DIRS=1 keeps them for a post-mortem (logs, data directories).
+  const char* keep = std::getenv("PGHA_KEEP_TEST_DIRS");
+  if (keep != nullptr && *keep == '1') {
+    std::fprintf(stderr, "kept %s\n", path_.c_str());
+    return;
+  }
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }

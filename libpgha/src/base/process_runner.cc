@@ -184,6 +184,51 @@ class PosixRunningProcess final : public RunningProcess {
 
 }  // namespace
 
+absl::StatusOr<std::vector<std::string>> SplitCommandLine(const std::string& command) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (size_t i = 0; i < command.size(); ++i) {
+    char c = command[i];
+    if (quote == '\'') {
+      if (c == '\'') {
+        quote = 0;
+      } else {
+        word.push_back(c);
+      }
+    } else if (quote == '"') {
+      if (c == '"') {
+        quote = 0;
+      } else if (c == '\\' && i + 1 < command.size() &&
+                 (command[i + 1] == '"' || command[i + 1] == '\\' || command[i + 1] == '$' ||
+                  command[i + 1] == '`')) {
+        word.push_back(command[++i]);
+      } else {
+        word.push_back(c);
+      }
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == '\\') {
+      if (i + 1 < command.size()) word.push_back(command[++i]);
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word.push_back(c);
+      in_word = true;
+    }
+  }
+  if (quote != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("unterminated quote in command: ", command));
+  }
+  if (in_word) words.push_back(word);
+  return words;
+}
+
 std::string ProcessResult::Describe() const {
   std::string what;
   if (timed_out) {
@@ -224,7 +269,9 @@ absl::StatusOr<std::unique_ptr<RunningProcess>> PosixProcessRunner::Start(
       if (fd >= 0) ::close(fd);
     }
   };
-  if (!options.output_path.empty()) {
+  if (options.inherit_output) {
+    // Nothing to set up: the child keeps our stdout and stderr.
+  } else if (!options.output_path.empty()) {
     file_fd = ::open(options.output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (file_fd < 0) {
       return absl::InternalError(
@@ -249,8 +296,10 @@ absl::StatusOr<std::unique_ptr<RunningProcess>> PosixProcessRunner::Start(
     ::setsid();
     int out_fd = file_fd >= 0 ? file_fd : out_pipe[1];
     ::dup2(in_pipe[0], STDIN_FILENO);
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(out_fd, STDERR_FILENO);
+    if (out_fd >= 0) {
+      ::dup2(out_fd, STDOUT_FILENO);
+      ::dup2(out_fd, STDERR_FILENO);
+    }
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     ::fcntl(exec_pipe[1], F_SETFD, FD_CLOEXEC);
     sigset_t none;

@@ -26,6 +26,7 @@ struct ProcessOptions {
   std::vector<std::string> unset_env;
   std::string cwd;          // empty: inherit
   std::string output_path;  // empty: stdout+stderr captured into ProcessResult::output
+  bool inherit_output = false;  // stdout/stderr are ours (callbacks write into the daemon's log)
   std::string stdin_data;   // written to the child's stdin, which is then closed
   absl::Duration timeout = absl::InfiniteDuration();  // then SIGTERM, 5 s later SIGKILL
   size_t max_output_bytes = 1 << 20;                  // the rest is dropped
@@ -62,6 +63,11 @@ class ProcessRunner {
   // Starts without waiting. Output is captured (or sent to output_path) until Wait/Poll.
   virtual absl::StatusOr<std::unique_ptr<RunningProcess>> Start(const ProcessOptions& options) = 0;
 };
+
+// Splits a command line the way a POSIX shell splits words (Python's shlex.split, which Patroni
+// uses for callbacks and scripts): whitespace separates, quotes group, backslash escapes. No
+// expansion of any kind. kInvalidArgument for an unterminated quote.
+absl::StatusOr<std::vector<std::string>> SplitCommandLine(const std::string& command);
 
 class PosixProcessRunner final : public ProcessRunner {
  public:

@@ -1,0 +1,109 @@
+#include "pg_connection.h"
+
+#include <libpq-fe.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace pgha::pg {
+namespace {
+
+std::string Quote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string Message(PGconn* conn) {
+  return std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
+}
+
+}  // namespace
+
+std::string BuildConnInfo(const ConnParams& params) {
+  std::string out;
+  for (const auto& [key, value] : params) {
+    if (value.empty()) continue;
+    if (!out.empty()) out.push_back(' ');
+    absl::StrAppend(&out, key, "=", Quote(value));
+  }
+  return out;
+}
+
+std::string RedactedConnInfo(const ConnParams& params) {
+  ConnParams copy = params;
+  if (copy.count("password") != 0) copy["password"] = "******";
+  return BuildConnInfo(copy);
+}
+
+std::optional<std::string> QueryResult::Get(size_t row, const std::string& name) const {
+  if (row >= rows.size()) return std::nullopt;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] == name) return rows[row][i];
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(const ConnParams& params) {
+  ConnParams p = params;
+  if (p.count("connect_timeout") == 0) p["connect_timeout"] = "3";
+  PGconn* conn = PQconnectdb(BuildConnInfo(p).c_str());
+  if (conn == nullptr) return absl::UnavailableError("libpq: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string error = Message(conn);
+    PQfinish(conn);
+    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL (",
+                                               RedactedConnInfo(params), "): ", error));
+  }
+  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::Healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+absl::StatusOr<QueryResult> PgConnection::Query(const std::string& sql,
+                                                const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  for (const auto& v : params) values.push_back(v.c_str());
+  PGresult* res = params.empty()
+                      ? PQexec(conn_, sql.c_str())
+                      : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                     values.data(), nullptr, nullptr, 0);
+  if (res == nullptr) return absl::UnavailableError(absl::StrCat("query failed: ", Message(conn_)));
+  ExecStatusType status = PQresultStatus(res);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    std::string error(absl::StripTrailingAsciiWhitespace(PQresultErrorMessage(res)));
+    const char* sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    std::string state = sqlstate != nullptr ? sqlstate : "";
+    PQclear(res);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return absl::UnavailableError(absl::StrCat("connection lost: ", error));
+    }
+    if (!state.empty()) absl::StrAppend(&error, " (SQLSTATE ", state, ")");
+    return absl::FailedPreconditionError(error);
+  }
+  QueryResult out;
+  int cols = PQnfields(res);
+  int rows = PQntuples(res);
+  for (int c = 0; c < cols; ++c) out.columns.emplace_back(PQfname(res, c));
+  for (int r = 0; r < rows; ++r) {
+    std::vector<std::optional<std::string>> row;
+    for (int c = 0; c < cols; ++c) {
+      if (PQgetisnull(res, r, c)) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(std::string(PQgetvalue(res, r, c), PQgetlength(res, r, c)));
+      }
+    }
+    out.rows.push_back(std::move(row));
+  }
+  PQclear(res);
+  return out;
+}
+
+}  // namespace pgha::pg

@@ -1,0 +1,248 @@
+// The Postgres controller against real PostgreSQL 15: bootstrap, clone, replicate, promote,
+// rewind, reinit, callbacks, and clear errors that touch no data.
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "node_config.h"
+#include "pg_connection.h"
+#include "pgha/config/loader.h"
+#include "pgha/postgres/controller.h"
+#include "ports.h"
+#include "server_process.h"
+#include "status_testing.h"
+#include "temp_dir.h"
+#include "wait.h"
+
+namespace pgha {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Node {
+  testing::NodeSpec spec;
+  config::Config config;
+  std::unique_ptr<pg::PostgresController> pg;
+
+  Node() = default;
+  Node(Node&&) = default;
+  // Whatever happened in the test, the servers it started are stopped.
+  ~Node() {
+    if (pg) (void)pg->Stop(pg::StopMode::kImmediate, absl::Seconds(30));
+  }
+
+  pg::Upstream AsUpstream() const { return {spec.name, "127.0.0.1", spec.pg_port}; }
+
+  // Runs SQL as the superuser over TCP; returns the first column of each row.
+  absl::StatusOr<std::vector<std::string>> Sql(const std::string& sql) const {
+    auto conn = pg::PgConnection::Connect({{"host", "127.0.0.1"},
+                                           {"port", std::to_string(spec.pg_port)},
+                                           {"user", "postgres"},
+                                           {"dbname", "postgres"},
+                                           {"passfile", spec.dir + "/pgpass"}});
+    if (!conn.ok()) return conn.status();
+    auto r = (*conn)->Query(sql);
+    if (!r.ok()) return r.status();
+    std::vector<std::string> out;
+    for (const auto& row : r->rows) out.push_back(row.empty() || !row[0] ? "" : *row[0]);
+    return out;
+  }
+};
+
+Node MakeNode(const testing::TempDir& root, const std::string& name,
+              const std::string& extra_postgresql = "", const std::string& bin_dir = "") {
+  Node n;
+  n.spec.name = name;
+  n.spec.dir = root.Sub(name);
+  n.spec.pg_port = testing::FreePort();
+  n.spec.api_port = testing::FreePort();
+  n.spec.bin_dir = bin_dir;
+  n.spec.extra_postgresql = extra_postgresql;
+  fs::create_directories(n.spec.dir);
+  std::string path = root.WriteFile(name + ".yml", testing::NodeYaml(n.spec));
+  auto loaded = config::LoadLocalConfig(path, {});
+  if (!loaded.ok()) {
+    for (const auto& d : loaded.diagnostics.all()) FAIL(d.ToString());
+  }
+  n.config = *loaded.config;
+  std::vector<std::string> warnings;
+  pg::ControllerOptions options;
+  options.local = n.config;
+  options.effective = config::BuildEffectiveConfig(n.config, n.config.bootstrap.dcs, &warnings);
+  n.pg = pg::MakePostgresController(options);
+  return n;
+}
+
+void RequirePostgres() {
+  if (testing::PostgresBinDir().empty()) testing::SkipBinary("PostgreSQL 15 is not installed");
+  if (::geteuid() == 0) testing::SkipBinary("PostgreSQL refuses to run as root; run through ctest");
+}
+
+bool HasRow(const Node& n, const std::string& table, const std::string& value) {
+  auto rows = n.Sql(absl::StrCat("SELECT v FROM ", table, " WHERE v = '", value, "'"));
+  return rows.ok() && rows->size() == 1;
+}
+
+TEST_CASE("bootstrap, clone, replicate, promote, rewind the old primary, and reinit a replica") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  std::string calls = root.Sub("callbacks.log");
+  std::string script = root.WriteFile("callback.sh", "#!/bin/sh\necho \"$@\" >> " + calls + "\n");
+  fs::permissions(script, fs::perms::owner_all);
+  std::string callbacks = absl::StrCat("  callbacks:\n    on_role_change: ", script, "\n    on_start: ", script, "\n");
+  Node a = MakeNode(root, "a", callbacks);
+  Node b = MakeNode(root, "b", callbacks);
+
+  // A new cluster on a.
+  REQUIRE_OK(a.pg->Bootstrap());
+  pg::Observation oa = a.pg->Observe();
+  REQUIRE(oa.running());
+  CHECK_FALSE(oa.in_recovery);
+  REQUIRE(oa.system_identifier);
+  CHECK(oa.timeline == 1);
+  CHECK(oa.data_dir == pg::DataDirState::kValid);
+  // Patroni's way of owning the configuration: ours includes the original.
+  CHECK(fs::exists(a.spec.dir + "/data/postgresql.base.conf"));
+  CHECK(testing::ReadFile(a.spec.dir + "/data/postgresql.conf").find("include 'postgresql.base.conf'") !=
+        std::string::npos);
+  // The configured roles exist; the passwords are not in any configuration file.
+  auto roles = a.Sql("SELECT rolname FROM pg_roles WHERE rolname IN ('replicator','rewinder') ORDER BY 1");
+  REQUIRE_OK(roles);
+  CHECK(*roles == std::vector<std::string>{"replicator", "rewinder"});
+  CHECK(testing::ReadFile(a.spec.dir + "/data/postgresql.conf").find("rep-pass") == std::string::npos);
+  CHECK((fs::status(a.spec.dir + "/pgpass").permissions() & fs::perms::group_read) == fs::perms::none);
+  REQUIRE_OK(a.pg->SyncReplicationSlots({{pg::SlotNameForMember("b")}}));
+  REQUIRE_OK(a.Sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('before-clone')"));
+
+  // b clones from a and streams.
+  REQUIRE_OK(b.pg->CreateReplica({a.AsUpstream()}));
+  REQUIRE_OK(b.pg->Start(a.AsUpstream(), true, absl::Seconds(60)));
+  REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('streamed')"));
+  REQUIRE(testing::WaitFor([&] { return HasRow(b, "t", "streamed"); }, absl::Seconds(60)));
+  pg::Observation ob = b.pg->Observe();
+  CHECK(ob.in_recovery);
+  CHECK(ob.system_identifier == oa.system_identifier);
+  REQUIRE(testing::WaitFor([&] { return b.pg->Observe().replication_state == "streaming"; }, absl::Seconds(30)));
+  REQUIRE(testing::WaitFor([&] {
+    auto o = a.pg->Observe();
+    return o.replication.size() == 1 && o.replication[0].application_name == "b";
+  }, absl::Seconds(30)));
+  auto slot = a.Sql("SELECT active::text FROM pg_replication_slots WHERE slot_name = 'b'");
+  REQUIRE_OK(slot);
+  CHECK(*slot == std::vector<std::string>{"true"});
+
+  // b becomes primary (a keeps running: a split brain we then repair).
+  REQUIRE_OK(b.pg->Promote(absl::Seconds(60)));
+  ob = b.pg->Observe();
+  CHECK_FALSE(ob.in_recovery);
+  CHECK(ob.timeline == 2);
+  // As the HA loop does on a new primary: a slot for every other member.
+  REQUIRE_OK(b.pg->SyncReplicationSlots({{pg::SlotNameForMember("a")}}));
+  REQUIRE_OK(b.Sql("INSERT INTO t VALUES ('after-promote')"));
+  REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('diverged')"));  // written on the old timeline only
+  REQUIRE_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+  CHECK_FALSE(a.pg->Observe().postmaster_alive);
+
+  // a has diverged: it rewinds, then follows b and sees b's rows, not its own stray write.
+  REQUIRE(a.pg->CanRewind());
+  auto needs = a.pg->NeedsRewind(b.AsUpstream());
+  REQUIRE_OK(needs);
+  CHECK(*needs);
+  REQUIRE_OK(a.pg->Rewind(b.AsUpstream()));
+  REQUIRE_OK(a.pg->Start(b.AsUpstream(), true, absl::Seconds(60)));
+  REQUIRE_OK(b.Sql("INSERT INTO t VALUES ('after-rewind')"));
+  REQUIRE(testing::WaitFor([&] { return HasRow(a, "t", "after-rewind"); }, absl::Seconds(60)));
+  CHECK(HasRow(a, "t", "after-promote"));
+  CHECK_FALSE(HasRow(a, "t", "diverged"));
+  CHECK(a.pg->Observe().in_recovery);
+  // Now in step: no rewind needed.
+  auto again = a.pg->NeedsRewind(b.AsUpstream());
+  REQUIRE_OK(again);
+  CHECK_FALSE(*again);
+
+  // Reinitialize a: wipe and clone again from b.
+  REQUIRE_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+  REQUIRE_OK(a.pg->RemoveDataDirectory());
+  CHECK(a.pg->Observe().data_dir == pg::DataDirState::kEmpty);
+  REQUIRE_OK(a.pg->CreateReplica({b.AsUpstream()}));
+  REQUIRE_OK(a.pg->Start(b.AsUpstream(), true, absl::Seconds(60)));
+  REQUIRE_OK(b.Sql("INSERT INTO t VALUES ('after-reinit')"));
+  REQUIRE(testing::WaitFor([&] { return HasRow(a, "t", "after-reinit"); }, absl::Seconds(60)));
+
+  // Callbacks ran with Patroni's arguments: <action> <role> <scope>.
+  REQUIRE(testing::WaitFor([&] {
+    return testing::ReadFile(calls).find("on_role_change primary pgtest") != std::string::npos;
+  }, absl::Seconds(30)));
+  CHECK(testing::ReadFile(calls).find("on_start replica pgtest") != std::string::npos);
+
+  CHECK_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+  CHECK_OK(b.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+TEST_CASE("a broken bin_dir gives a clear error and touches no data") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  Node good = MakeNode(root, "good");
+  REQUIRE_OK(good.pg->Bootstrap());
+  REQUIRE_OK(good.Sql("CREATE TABLE keep (v text); INSERT INTO keep VALUES ('precious')"));
+  REQUIRE_OK(good.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+
+  Node broken = MakeNode(root, "broken", "", "/nonexistent/pgsql/bin");
+  absl::Status boot = broken.pg->Bootstrap();
+  CHECK_FALSE(boot.ok());
+  CHECK(std::string(boot.message()).find("/nonexistent/pgsql/bin/initdb") != std::string::npos);
+  CHECK_FALSE(fs::exists(broken.spec.dir + "/data"));
+  CHECK_FALSE(fs::exists(broken.spec.dir + "/data.failed"));
+
+  // The same broken bin_dir pointed at good's data: start refuses, the data stays.
+  broken.config.postgresql.data_dir = good.config.postgresql.data_dir;
+  pg::ControllerOptions options;
+  options.local = broken.config;
+  std::vector<std::string> w;
+  options.effective = config::BuildEffectiveConfig(broken.config, broken.config.bootstrap.dcs, &w);
+  auto on_good_data = pg::MakePostgresController(options);
+  absl::Status start = on_good_data->Start(std::nullopt, false, absl::Seconds(10));
+  CHECK_FALSE(start.ok());
+  CHECK(std::string(start.message()).find("bin_dir") != std::string::npos);
+  CHECK(fs::exists(good.spec.dir + "/data/PG_VERSION"));
+  REQUIRE_OK(good.pg->Start(std::nullopt, false, absl::Seconds(60)));
+  CHECK(HasRow(good, "keep", "precious"));
+  CHECK_OK(good.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+TEST_CASE("an occupied port gives a clear error and touches no data") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  Node n = MakeNode(root, "n");
+  REQUIRE_OK(n.pg->Bootstrap());
+  REQUIRE_OK(n.Sql("CREATE TABLE keep (v text); INSERT INTO keep VALUES ('precious')"));
+  REQUIRE_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+
+  // Someone else takes the port.
+  int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(squatter, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(n.spec.pg_port));
+  REQUIRE(::bind(squatter, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(squatter, 1) == 0);
+  absl::Status start = n.pg->Start(std::nullopt, false, absl::Seconds(30));
+  ::close(squatter);
+  CHECK_FALSE(start.ok());
+  INFO(start.message());
+  CHECK(std::string(start.message()).find("already in use") != std::string::npos);
+  CHECK(n.pg->Observe().data_dir == pg::DataDirState::kValid);
+  REQUIRE_OK(n.pg->Start(std::nullopt, false, absl::Seconds(60)));
+  CHECK(HasRow(n, "keep", "precious"));
+  CHECK_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+}  // namespace
+}  // namespace pgha

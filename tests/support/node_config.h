@@ -1,0 +1,36 @@
+// Configuration files for test nodes on 127.0.0.1: a patroni.yml per node with its own ports,
+// directories and credentials, as a DBA would write it.
+#ifndef PGHA_TESTS_SUPPORT_NODE_CONFIG_H_
+#define PGHA_TESTS_SUPPORT_NODE_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+namespace pgha::testing {
+
+// Where PostgreSQL 15's programs are; "" when not installed.
+std::string PostgresBinDir();
+
+struct NodeSpec {
+  std::string scope = "pgtest";
+  std::string name;
+  std::string dir;        // everything of this node lives here
+  int pg_port = 0;
+  int api_port = 0;
+  std::string dcs_yaml;   // e.g. "etcd3:\n  hosts: 127.0.0.1:2379\n"
+  std::string bin_dir;    // default PostgresBinDir()
+  int ttl = 10;
+  int loop_wait = 1;
+  int retry_timeout = 3;
+  bool synchronous_mode = false;
+  std::string extra_dynamic;   // YAML lines appended under bootstrap.dcs (indented 4)
+  std::string extra_postgresql;  // YAML lines appended under postgresql (indented 2)
+  std::string extra_top;         // YAML appended at the top level
+};
+
+// The YAML text of a node's configuration.
+std::string NodeYaml(const NodeSpec& spec);
+
+}  // namespace pgha::testing
+
+#endif  // PGHA_TESTS_SUPPORT_NODE_CONFIG_H_
