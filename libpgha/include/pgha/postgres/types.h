@@ -80,6 +80,15 @@ struct Observation {
   int server_version = 0;  // 150004
   std::optional<absl::Time> postmaster_start_time;
   std::optional<ControlData> control;  // filled when PostgreSQL is not accepting connections
+  // A primary on timeline > 1: the lines of pg_wal/<timeline>.history (parent timeline, switch
+  // point, reason) and when the file was written (the promotion time).
+  struct HistoryLine {
+    int timeline = 0;
+    Lsn lsn = 0;
+    std::string reason;
+  };
+  std::vector<HistoryLine> timeline_history;
+  std::optional<absl::Time> timeline_history_time;
   std::string error;                   // why the query part failed, if it did
 
   bool running() const { return accepting; }

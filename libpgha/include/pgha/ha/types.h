@@ -1,0 +1,200 @@
+// The HA engine's vocabulary: what Decide() reads (cluster state, local state, settings, peer
+// answers) and what it returns (typed actions, a reason, and memory for the next cycle).
+// Thread-safety: plain values.
+#ifndef PGHA_HA_TYPES_H_
+#define PGHA_HA_TYPES_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "pgha/base/json.h"
+#include "pgha/config/dynamic_config.h"
+#include "pgha/dcs/cluster_state.h"
+#include "pgha/postgres/types.h"
+
+namespace pgha::ha {
+
+enum class WatchdogMode { kOff, kAutomatic, kRequired };
+
+// Settings Decide needs, from the local and dynamic configuration.
+struct HaConfig {
+  std::string name;
+  absl::Duration ttl = absl::Seconds(30);
+  absl::Duration loop_wait = absl::Seconds(10);
+  absl::Duration retry_timeout = absl::Seconds(10);
+  int64_t maximum_lag_on_failover = 1048576;
+  absl::Duration primary_start_timeout = absl::Seconds(300);
+  config::SyncMode synchronous_mode = config::SyncMode::kOff;
+  bool synchronous_mode_strict = false;
+  int synchronous_node_count = 1;
+  bool check_timeline = false;
+  bool use_slots = true;
+  bool use_pg_rewind = false;
+  bool remove_data_directory_on_rewind_failure = false;
+  bool remove_data_directory_on_diverged_timelines = false;
+  std::vector<config::SlotConfig> permanent_slots;
+  bool bootstrap_configured = false;  // a `bootstrap` section exists
+  Json bootstrap_dcs = Json::object();  // written to `config` by the bootstrap winner
+  // This node's tags.
+  bool nofailover = false;
+  int failover_priority = 1;
+  bool nosync = false;
+  std::string replicatefrom;
+  bool clonefrom = false;
+  WatchdogMode watchdog = WatchdogMode::kAutomatic;
+};
+
+// What a peer's REST API (GET /patroni) said, for the leader race.
+struct PeerStatus {
+  std::string name;
+  bool reachable = false;
+  bool in_recovery = true;
+  std::optional<Lsn> wal_position;  // max(received, replayed) on replicas; current on primary
+  bool nofailover = false;
+  int failover_priority = 1;
+  bool watchdog_failed = false;
+};
+
+// Work that runs on the worker thread and spans cycles.
+enum class TaskKind {
+  kNone,
+  kBootstrap,
+  kCreateReplica,
+  kRejoin,          // check divergence, rewind or re-clone as allowed, start as a replica
+  kStartPrimary,    // restart a crashed primary
+  kGracefulDemote,  // switchover: checkpoint, stop, hand the lock to the candidate
+  kRestart,
+  kReinitialize,
+};
+const char* TaskKindName(TaskKind kind);
+
+struct TaskState {
+  TaskKind kind = TaskKind::kNone;
+  bool running = false;
+  bool finished = false;   // finished since the last cycle looked
+  bool succeeded = false;
+  std::string error;
+};
+
+// Facts the daemon remembers between cycles; Decide returns the next value.
+struct Memory {
+  bool bootstrapping = false;       // we won the initialize race and run initdb
+  std::string last_leader;          // the leader we last followed (divergence checks)
+  bool rejoin_needed = false;       // we were primary or the leader changed: check divergence
+  std::optional<absl::Time> crash_restart_since;  // when we began restarting a crashed primary
+  std::optional<absl::Time> pre_promote_backoff_until;
+  bool demoted_for_dcs = false;     // we stepped down because the DCS was unreachable
+  int64_t last_status_optime = -1;  // what we last wrote to `status`
+  int last_history_timeline = 0;
+  std::string bootstrap_error;
+};
+
+// A request from the REST API or pghactl, handed to the loop through the mailbox.
+struct ManualCommand {
+  enum class Kind { kRestart, kReinitialize, kReload } kind = Kind::kRestart;
+  bool force = false;
+};
+
+struct LocalState {
+  pg::Observation pg;
+  bool dcs_ok = true;                // this cycle's DCS read succeeded
+  absl::Time now;                    // monotonic
+  absl::Time wall_now;               // wall clock (scheduled switchovers)
+  TaskState task;
+  std::vector<PeerStatus> peers;     // filled when the cluster has no leader or a failover is pending
+  bool watchdog_usable = true;
+  std::optional<ManualCommand> command;
+  // When we last refreshed (or took) the leader lock successfully: the lock is ours until then
+  // + ttl, as far as we can know without the DCS.
+  std::optional<absl::Time> lock_refreshed_at;
+  Memory memory;
+};
+
+// ---- actions -------------------------------------------------------------------------------
+
+struct AcquireLock {};
+struct RefreshLock {
+  dcs::Leader as_read;
+};
+struct ReleaseLock {
+  dcs::Leader as_read;
+  std::optional<Lsn> last_lsn;  // written to `status` first so replicas can judge their lag
+};
+struct CreateInitialize {};
+struct SetInitialize {
+  std::string sysid;
+  dcs::Version expected;
+};
+struct CancelInitialize {
+  dcs::Version expected;
+};
+struct WriteConfig {
+  Json config;
+  dcs::Version expected;
+};
+struct ClearFailover {
+  dcs::Version expected;
+};
+struct WriteSync {
+  dcs::SyncState sync;
+  dcs::Version expected;
+};
+struct DeleteSync {
+  dcs::Version expected;
+};
+struct WriteHistory {
+  std::vector<dcs::HistoryEntry> history;
+  dcs::Version expected;
+};
+struct WriteStatus {
+  dcs::ClusterStatus status;
+  dcs::Version expected;
+};
+struct StartTask {  // bootstrap, clone, rejoin, ... on the worker
+  TaskKind kind = TaskKind::kNone;
+  std::optional<pg::Upstream> upstream;  // leader or clone source or switchover candidate
+  std::string candidate;                 // kGracefulDemote: who takes over
+  bool remove_data = false;              // kRejoin: allowed to re-clone a diverged node
+};
+struct Promote {};
+struct Demote {  // stop now (immediate); the next cycles bring it back as a replica
+  pg::StopMode mode = pg::StopMode::kImmediate;
+};
+struct Follow {
+  std::optional<pg::Upstream> upstream;
+};
+struct SetSyncStandbyNames {
+  std::string value;
+};
+struct SyncSlots {
+  std::vector<pg::DesiredSlot> slots;
+};
+struct Checkpoint {};
+struct Exit {  // a condition pgha must not run under (a foreign system identifier)
+  std::string reason;
+};
+
+using Action = std::variant<AcquireLock, RefreshLock, ReleaseLock, CreateInitialize, SetInitialize,
+                            CancelInitialize, WriteConfig, ClearFailover, WriteSync, DeleteSync,
+                            WriteHistory, WriteStatus, StartTask, Promote, Demote, Follow,
+                            SetSyncStandbyNames, SyncSlots, Checkpoint, Exit>;
+
+// A readable one-line description of an action (logs and test failure messages).
+std::string Describe(const Action& action);
+
+// The role the node should publish after the actions ran.
+enum class Role { kUninitialized, kPrimary, kReplica, kDemoted, kStandbyLeader };
+
+struct Decision {
+  std::vector<Action> actions;
+  std::string message;  // Patroni's one-line cycle summary
+  Memory memory;
+};
+
+}  // namespace pgha::ha
+
+#endif  // PGHA_HA_TYPES_H_

@@ -1,0 +1,59 @@
+// Shared state of one Decide() call, and the rule helpers the rule files share.
+#ifndef PGHA_HA_CONTEXT_H_
+#define PGHA_HA_CONTEXT_H_
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "pgha/ha/decide.h"
+
+namespace pgha::ha::internal {
+
+struct Context {
+  const dcs::ClusterState& cluster;
+  const LocalState& local;
+  const HaConfig& config;
+  Decision& decision;
+
+  const std::string& me() const { return config.name; }
+  bool HoldsLock() const { return cluster.leader && cluster.leader->name == config.name; }
+  bool Paused() const { return cluster.IsPaused(); }
+  bool PgRunning() const { return local.pg.accepting; }
+  bool PgPrimary() const { return local.pg.accepting && !local.pg.in_recovery; }
+  bool SyncModeActive() const {
+    return config.synchronous_mode != config::SyncMode::kOff && cluster.sync &&
+           !cluster.sync->leader.empty();
+  }
+  void Do(Action a) { decision.actions.push_back(std::move(a)); }
+  void Say(std::string message) { decision.message = std::move(message); }
+};
+
+// Rule signature: true when the rule decided the cycle (later rules are not tried).
+using RuleFn = bool (*)(Context&);
+
+// Rule files.
+bool RuleTaskInFlight(Context& c);
+bool RuleDcsUnreachable(Context& c);
+bool RuleBootstrapFinished(Context& c);
+bool RuleNoData(Context& c);
+bool RuleForeignCluster(Context& c);
+bool RulePostgresDown(Context& c);
+bool RuleLeaderRace(Context& c);
+bool RuleHoldingLock(Context& c);
+bool RuleFollowLeader(Context& c);
+
+// Helpers.
+std::optional<pg::Upstream> UpstreamOf(const dcs::Member& member);
+// Whom a replica streams from: its replicatefrom member when that one runs, else the leader.
+std::optional<pg::Upstream> ReplicationSource(const Context& c);
+// Leader-side duties of a primary holding the lock.
+void PrimaryDuties(Context& c);
+// Switchover/failover request handling on the leader. True when it decided.
+bool HandleSwitchoverAsLeader(Context& c);
+// Members a race may consider, and whether `name` may race in synchronous mode.
+bool SyncAllowsPromotion(const Context& c, const std::string& name);
+void ClaimSyncBeforePromotion(Context& c);
+
+}  // namespace pgha::ha::internal
+
+#endif  // PGHA_HA_CONTEXT_H_

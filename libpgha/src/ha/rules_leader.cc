@@ -1,0 +1,320 @@
+// The lock holder: keep the lock, promote if needed, serve switchover requests, and the
+// primary's duties (status, history, synchronous replication, slots).
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_join.h"
+#include "context.h"
+#include "pgha/dcs/codec.h"
+
+namespace pgha::ha {
+namespace internal {
+namespace {
+
+std::string QuoteStandbyName(const std::string& name) {
+  std::string out = "\"";
+  for (char ch : name) {
+    if (ch == '"') out.push_back('"');
+    out.push_back(ch);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string SyncNamesValue(const std::vector<std::string>& names, int count) {
+  if (names.empty()) return "";
+  std::vector<std::string> quoted;
+  for (const auto& n : names) quoted.push_back(QuoteStandbyName(n));
+  if (names.size() == 1 && count <= 1) return quoted.front();
+  return absl::StrCat("FIRST ", std::min<size_t>(count, names.size()), " (", absl::StrJoin(quoted, ","), ")");
+}
+
+const PeerStatus* PeerNamed(const LocalState& local, const std::string& name) {
+  for (const auto& p : local.peers) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+// Whether `name` can take over from us now: reachable, a replica, allowed to promote, close
+// enough in WAL, and (in synchronous mode) a synchronous standby.
+bool CanTakeOver(const Context& c, const std::string& name) {
+  const PeerStatus* p = PeerNamed(c.local, name);
+  if (p == nullptr || !p->reachable || !p->in_recovery || p->nofailover || p->failover_priority <= 0 ||
+      p->watchdog_failed) {
+    return false;
+  }
+  if (c.cluster.FindMember(name) == nullptr) return false;
+  if (c.SyncModeActive() && !c.cluster.sync->Contains(name)) return false;
+  std::optional<Lsn> mine = c.local.pg.current_lsn;
+  if (mine && p->wal_position &&
+      static_cast<int64_t>(*mine) - static_cast<int64_t>(*p->wal_position) > c.config.maximum_lag_on_failover) {
+    return false;
+  }
+  return true;
+}
+
+void ManageSynchronousReplication(Context& c) {
+  const pg::Observation& pg = c.local.pg;
+  if (c.config.synchronous_mode == config::SyncMode::kOff) {
+    if (c.cluster.sync) {
+      c.Do(DeleteSync{c.cluster.sync->version});
+      c.Do(SetSyncStandbyNames{""});
+    }
+    return;
+  }
+  struct Candidate {
+    std::string name;
+    int priority;
+    bool sync_now;
+    Lsn lsn;
+  };
+  std::vector<Candidate> candidates;
+  for (const auto& row : pg.replication) {
+    if (row.state != "streaming") continue;
+    const dcs::Member* m = c.cluster.FindMember(row.application_name);
+    if (m == nullptr || m->name == c.me() || m->NoSync() || !m->IsRunning()) continue;
+    if (!m->ReplicateFrom().empty() && m->ReplicateFrom() != c.me()) continue;
+    candidates.push_back({m->name, m->SyncPriority(), row.sync_state == "sync",
+                          row.flush_lsn.value_or(0)});
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.sync_now != b.sync_now) return a.sync_now;
+    return a.lsn > b.lsn;
+  });
+  int count = std::max(1, c.config.synchronous_node_count);
+  std::vector<std::string> picked;
+  for (const auto& cand : candidates) {
+    if (static_cast<int>(picked.size()) >= count) break;
+    picked.push_back(cand.name);
+  }
+  std::set<std::string> confirmed;  // sync in PostgreSQL's own view right now
+  for (const auto& cand : candidates) {
+    if (cand.sync_now) confirmed.insert(cand.name);
+  }
+  std::string desired_guc = SyncNamesValue(picked, count);
+  if (picked.empty() && c.config.synchronous_mode_strict) desired_guc = "*";
+
+  bool key_is_mine = c.cluster.sync && c.cluster.sync->LeaderIs(c.me());
+  std::vector<std::string> listed = key_is_mine ? c.cluster.sync->sync_standby : std::vector<std::string>{};
+  dcs::Version version = c.cluster.sync ? c.cluster.sync->version : dcs::kNoVersion;
+  // Order matters for no-loss: a standby leaves `sync` before it leaves the GUC, and enters
+  // `sync` only after PostgreSQL reports it synchronous under the GUC.
+  std::vector<std::string> keep;
+  for (const auto& n : listed) {
+    if (std::find(picked.begin(), picked.end(), n) != picked.end() && confirmed.count(n) != 0) {
+      keep.push_back(n);
+    }
+  }
+  if (!key_is_mine || keep.size() != listed.size()) {
+    dcs::SyncState s;
+    s.leader = c.me();
+    s.sync_standby = keep;
+    if (c.config.synchronous_mode_strict && keep.empty() && key_is_mine) s.sync_standby = listed;
+    c.Do(WriteSync{s, version});
+    if (pg.synchronous_standby_names != desired_guc) c.Do(SetSyncStandbyNames{desired_guc});
+    return;
+  }
+  if (pg.synchronous_standby_names != desired_guc) {
+    c.Do(SetSyncStandbyNames{desired_guc});
+    return;
+  }
+  std::vector<std::string> grown = keep;
+  for (const auto& n : picked) {
+    if (confirmed.count(n) != 0 && std::find(grown.begin(), grown.end(), n) == grown.end()) {
+      grown.push_back(n);
+    }
+  }
+  if (grown.size() != listed.size()) {
+    dcs::SyncState s;
+    s.leader = c.me();
+    s.sync_standby = grown;
+    c.Do(WriteSync{s, version});
+  }
+}
+
+void WriteHistoryIfNeeded(Context& c) {
+  const pg::Observation& pg = c.local.pg;
+  int timeline = pg.timeline.value_or(0);
+  if (timeline <= 1 || pg.timeline_history.empty()) return;
+  int dcs_last = c.cluster.history && !c.cluster.history->entries.empty()
+                     ? c.cluster.history->entries.back().timeline
+                     : 0;
+  if (dcs_last >= timeline - 1) return;
+  std::vector<dcs::HistoryEntry> entries;
+  for (const auto& line : pg.timeline_history) {
+    dcs::HistoryEntry e{line.timeline, line.lsn, line.reason, "", ""};
+    if (c.cluster.history) {
+      for (const auto& old : c.cluster.history->entries) {
+        if (old.timeline == line.timeline) {
+          e.timestamp = old.timestamp;
+          e.new_leader = old.new_leader;
+        }
+      }
+    }
+    if (line.timeline == timeline - 1 && e.timestamp.empty()) {
+      e.timestamp = dcs::FormatTimestamp(pg.timeline_history_time.value_or(c.local.wall_now));
+      e.new_leader = c.me();
+    }
+    entries.push_back(std::move(e));
+  }
+  c.Do(WriteHistory{entries, c.cluster.history ? c.cluster.history->version : dcs::kNoVersion});
+}
+
+void ManageSlots(Context& c) {
+  std::vector<pg::DesiredSlot> wanted;
+  if (c.config.use_slots) {
+    for (const auto& m : c.cluster.members) {
+      if (m.name == c.me()) continue;
+      std::string from = m.ReplicateFrom();
+      const dcs::Member* upstream = from.empty() ? nullptr : c.cluster.FindMember(from);
+      if (upstream != nullptr && upstream->IsRunning() && from != c.me()) continue;  // cascades
+      wanted.push_back({pg::SlotNameForMember(m.name)});
+    }
+  }
+  for (const auto& s : c.config.permanent_slots) {
+    if (s.cluster_type == "standby") continue;
+    wanted.push_back({s.name, s.type, s.plugin, s.database});
+  }
+  std::set<std::string> want;
+  for (const auto& w : wanted) want.insert(w.name);
+  std::set<std::string> have;
+  bool stray = false;
+  for (const auto& s : c.local.pg.slots) {
+    have.insert(s.name);
+    if (want.count(s.name) == 0 && s.type == "physical" && !s.active) stray = true;
+  }
+  bool missing = std::any_of(wanted.begin(), wanted.end(),
+                             [&](const pg::DesiredSlot& w) { return have.count(w.name) == 0; });
+  if (missing || stray) c.Do(SyncSlots{wanted});
+}
+
+}  // namespace
+
+bool HandleSwitchoverAsLeader(Context& c) {
+  const dcs::FailoverRequest* req = c.cluster.PendingFailover();
+  if (req == nullptr) return false;
+  if ((!req->leader.empty() && req->leader != c.me()) || req->candidate == c.me()) {
+    c.Do(ClearFailover{req->version});  // not for us, or already served
+    return false;
+  }
+  if (req->scheduled_at) {
+    absl::Duration until = *req->scheduled_at - c.local.wall_now;
+    if (until > absl::ZeroDuration()) {
+      c.Say(absl::StrCat("Awaiting failover at ", dcs::FormatTimestamp(*req->scheduled_at), " (in ",
+                         absl::FormatDuration(absl::Trunc(until, absl::Seconds(1))), ")"));
+      return false;
+    }
+    if (-until > c.config.loop_wait * 3 / 2 + absl::Seconds(1)) {
+      c.Do(ClearFailover{req->version});
+      c.Say("Found a stale failover value, cleaning up");
+      return true;
+    }
+  }
+  std::string candidate = req->candidate;
+  if (candidate.empty()) {
+    for (const auto& p : c.local.peers) {
+      if (p.name != c.me() && CanTakeOver(c, p.name)) {
+        candidate = p.name;
+        break;
+      }
+    }
+  }
+  if (candidate.empty() || !CanTakeOver(c, candidate)) {
+    c.Do(ClearFailover{req->version});
+    c.Say("manual failover: no healthy members found, failover is not possible");
+    return true;
+  }
+  const dcs::Member* target = c.cluster.FindMember(candidate);
+  StartTask demote{TaskKind::kGracefulDemote, UpstreamOf(*target)};
+  demote.candidate = candidate;
+  c.Do(demote);
+  c.decision.memory.rejoin_needed = true;
+  c.Say(absl::StrCat("manual failover: demoting myself in favour of ", candidate));
+  return true;
+}
+
+void PrimaryDuties(Context& c) {
+  if (c.local.pg.current_lsn && c.cluster.status.optime != c.local.pg.current_lsn) {
+    dcs::ClusterStatus status = c.cluster.status;
+    status.optime = c.local.pg.current_lsn;
+    c.Do(WriteStatus{status, c.cluster.status.version});
+  }
+  WriteHistoryIfNeeded(c);
+  ManageSynchronousReplication(c);
+  ManageSlots(c);
+}
+
+// When we hold the lock: refresh it, promote if we are still a replica, serve a switchover
+// request, and do the primary's duties, because the holder is the only node that may write and
+// the only one that can tell replicas what is safe (status, sync).
+bool RuleHoldingLock(Context& c) {
+  if (!c.HoldsLock()) return false;
+  if (c.Paused()) {
+    if (!c.PgPrimary()) {
+      c.Do(ReleaseLock{*c.cluster.leader, std::nullopt});
+      c.Say("released the leader lock: not running as primary (paused)");
+    } else {
+      c.Do(RefreshLock{*c.cluster.leader});
+      PrimaryDuties(c);
+      c.Say(absl::StrCat("PAUSE: no action. I am (", c.me(), "), the leader with the lock"));
+    }
+    return true;
+  }
+  c.Do(RefreshLock{*c.cluster.leader});
+  if (c.local.pg.in_recovery) {
+    if (c.SyncModeActive() && !c.cluster.sync->LeaderIs(c.me())) ClaimSyncBeforePromotion(c);
+    c.Do(Promote{});
+    c.Say("promoted self to leader because I had the session lock");
+    return true;
+  }
+  if (HandleSwitchoverAsLeader(c)) return true;
+  PrimaryDuties(c);
+  if (c.decision.message.empty()) {
+    c.Say(absl::StrCat("no action. I am (", c.me(), "), the leader with the lock"));
+  }
+  return true;
+}
+
+// When someone else holds the lock: a primary steps down; a replica follows the leader (or its
+// replicatefrom member), checking for divergence whenever the leader changed, because only the
+// lock holder may write and a diverged replica cannot follow a new timeline.
+bool RuleFollowLeader(Context& c) {
+  if (!c.cluster.leader) return false;
+  const std::string& leader = c.cluster.leader->name;
+  if (c.Paused()) {
+    c.Say(absl::StrCat("PAUSE: no action. I am (", c.me(), "), a secondary, and following a leader (",
+                       leader, ")"));
+    return true;
+  }
+  if (c.PgPrimary()) {
+    c.Do(Demote{pg::StopMode::kImmediate});
+    c.decision.memory.rejoin_needed = true;
+    c.Say("demoting self because I do not have the lock and I was a leader");
+    return true;
+  }
+  const dcs::Member* leader_member = c.cluster.LeaderMember();
+  std::optional<pg::Upstream> source = ReplicationSource(c);
+  bool leader_changed = c.local.memory.last_leader != leader;
+  if (leader_changed || c.local.memory.rejoin_needed) {
+    if (leader_member == nullptr || leader_member->role != "primary") {
+      c.Say(absl::StrCat("waiting for ", leader, " to become primary"));
+      return true;
+    }
+    StartTask rejoin{TaskKind::kRejoin, source};
+    rejoin.remove_data = c.config.remove_data_directory_on_diverged_timelines ||
+                         c.config.remove_data_directory_on_rewind_failure;
+    c.Do(rejoin);
+    c.decision.memory.last_leader = leader;
+    c.decision.memory.rejoin_needed = false;
+    c.Say(absl::StrCat("following a new leader (", leader, ")"));
+    return true;
+  }
+  if (source) c.Do(Follow{source});
+  c.Say(absl::StrCat("no action. I am (", c.me(), "), a secondary, and following a leader (", leader, ")"));
+  return true;
+}
+
+}  // namespace internal
+}  // namespace pgha::ha

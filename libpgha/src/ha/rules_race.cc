@@ -1,0 +1,174 @@
+// The leader race: who may take the lock when nobody holds it (Patroni's
+// process_unhealthy_cluster, is_healthiest_node and manual failover rules).
+#include "context.h"
+
+namespace pgha::ha {
+namespace internal {
+namespace {
+
+const PeerStatus* PeerNamed(const LocalState& local, const std::string& name) {
+  for (const auto& p : local.peers) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+bool PeerUsable(const PeerStatus& p) {
+  return p.reachable && !p.nofailover && p.failover_priority > 0 && !p.watchdog_failed;
+}
+
+}  // namespace
+
+void ClaimSyncBeforePromotion(Context& c) {
+  // Before promoting, take over `sync` (compare-and-set on what we read): if the old leader or
+  // anyone else changed it meanwhile, the write fails and promotion waits for the next cycle.
+  // Strict mode keeps the old leader and the other sync standbys listed so commits block until
+  // one of them streams from us; otherwise the list starts empty.
+  dcs::SyncState sync;
+  sync.leader = c.me();
+  if (c.config.synchronous_mode_strict) {
+    auto add = [&](const std::string& n) {
+      if (n != c.me() && !sync.Contains(n)) sync.sync_standby.push_back(n);
+    };
+    add(c.cluster.sync->leader);
+    for (const auto& n : c.cluster.sync->sync_standby) add(n);
+  }
+  c.Do(WriteSync{sync, c.cluster.sync->version});
+}
+
+bool SyncAllowsPromotion(const Context& c, const std::string& name) {
+  if (!c.SyncModeActive()) return true;
+  return c.cluster.sync->LeaderIs(name) || c.cluster.sync->Contains(name);
+}
+
+}  // namespace internal
+
+bool IsHealthiest(const dcs::ClusterState& cluster, const LocalState& local, const HaConfig& config,
+                  bool check_lag, std::string* why_not) {
+  auto fail = [why_not](std::string why) {
+    if (why_not != nullptr) *why_not = std::move(why);
+    return false;
+  };
+  std::optional<Lsn> mine = local.pg.WalPosition();
+  if (!mine) return fail("my WAL position is unknown");
+  if (check_lag && cluster.status.optime &&
+      static_cast<int64_t>(*cluster.status.optime) - static_cast<int64_t>(*mine) >
+          config.maximum_lag_on_failover) {
+    return fail("my wal position exceeds maximum replication lag");
+  }
+  if (config.check_timeline && cluster.Timeline() > 0 &&
+      local.pg.timeline.value_or(0) < cluster.Timeline()) {
+    return fail("my timeline is behind the last known cluster timeline");
+  }
+  bool sync_active = config.synchronous_mode != config::SyncMode::kOff && cluster.sync &&
+                     !cluster.sync->leader.empty();
+  for (const auto& peer : local.peers) {
+    if (peer.name == config.name || !internal::PeerUsable(peer)) continue;
+    // In synchronous mode only the former leader and the sync standbys are compared.
+    if (sync_active && !cluster.sync->LeaderIs(peer.name) && !cluster.sync->Contains(peer.name)) {
+      continue;
+    }
+    if (!peer.in_recovery) return fail(absl::StrCat("primary (", peer.name, ") is still alive"));
+    Lsn theirs = peer.wal_position.value_or(0);
+    bool former_leader = sync_active && cluster.sync->LeaderIs(peer.name);
+    if (theirs > *mine && !former_leader) {
+      return fail(absl::StrCat("wal position of ", peer.name, " is ahead of my wal position"));
+    }
+    if (theirs == *mine && peer.failover_priority > config.failover_priority && !former_leader) {
+      return fail(absl::StrCat(peer.name, " has equally advanced WAL and a higher priority"));
+    }
+  }
+  return true;
+}
+
+namespace internal {
+
+// When nobody holds the lock and PostgreSQL runs: the healthiest eligible node takes the lock
+// and promotes; the others wait for it, because the DCS create decides between equal
+// candidates and only a node as advanced as every reachable peer may win.
+bool RuleLeaderRace(Context& c) {
+  if (c.cluster.leader) return false;
+  const std::string& me = c.me();
+  if (c.Paused()) {
+    std::string mine = c.local.pg.system_identifier ? std::to_string(*c.local.pg.system_identifier) : "";
+    if (c.PgPrimary() && (!c.cluster.initialize || *c.cluster.initialize == mine)) {
+      c.Do(AcquireLock{});
+      c.Say("acquiring the leader lock for the running primary (paused)");
+    } else {
+      c.Say("no leader (paused: no action)");
+    }
+    return true;
+  }
+  const dcs::FailoverRequest* request = c.cluster.PendingFailover();
+  bool manual = false;
+  bool eligible = true;
+  std::string why_not;
+  if (request != nullptr && !request->candidate.empty()) {
+    // A manual failover or switchover names who should win.
+    if (request->candidate == me) {
+      manual = true;
+    } else {
+      const PeerStatus* candidate = PeerNamed(c.local, request->candidate);
+      bool candidate_alive = candidate != nullptr && PeerUsable(*candidate) &&
+                             c.cluster.FindMember(request->candidate) != nullptr;
+      if (candidate_alive) {
+        eligible = false;
+        why_not = absl::StrCat("waiting for ", request->candidate, " to take over (manual failover)");
+      }
+    }
+  }
+  if (eligible && request != nullptr && request->leader == me && !manual) {
+    // The former leader of a switchover stays out while any other member can take over.
+    for (const auto& p : c.local.peers) {
+      if (p.name != me && PeerUsable(p) && p.in_recovery) {
+        eligible = false;
+        why_not = "I am the former leader of a switchover";
+        break;
+      }
+    }
+  }
+  if (eligible && c.config.nofailover) {
+    eligible = false;
+    why_not = "I am tagged nofailover";
+  }
+  if (eligible && c.config.watchdog == WatchdogMode::kRequired && !c.local.watchdog_usable) {
+    eligible = false;
+    why_not = "the watchdog is required but not usable";
+  }
+  if (eligible && !manual && !SyncAllowsPromotion(c, me)) {
+    eligible = false;
+    why_not = "I am not a synchronous standby";
+  }
+  if (eligible && c.local.memory.pre_promote_backoff_until &&
+      c.local.now < *c.local.memory.pre_promote_backoff_until) {
+    eligible = false;
+    why_not = "backing off after a failed pre_promote";
+  }
+  // A manual failover to this node is the operator's decision (it may lose data, as in Patroni);
+  // everyone else must be as advanced as every reachable peer.
+  if (eligible && !manual) eligible = IsHealthiest(c.cluster, c.local, c.config, true, &why_not);
+  if (!eligible) {
+    if (c.PgPrimary()) {
+      // A primary nobody should follow (it is not the healthiest): stop accepting writes.
+      c.Do(Demote{pg::StopMode::kImmediate});
+      c.decision.memory.rejoin_needed = true;
+      c.Say(absl::StrCat("demoting self because I am not the healthiest node: ", why_not));
+    } else {
+      c.Say(absl::StrCat("not taking the leader lock: ", why_not));
+    }
+    return true;
+  }
+  c.Do(AcquireLock{});
+  if (request != nullptr) c.Do(ClearFailover{request->version});
+  if (c.local.pg.in_recovery) {
+    if (c.SyncModeActive()) ClaimSyncBeforePromotion(c);
+    c.Do(Promote{});
+    c.Say("promoted self to leader by acquiring session lock");
+  } else {
+    c.Say("acquired session lock as a leader");
+  }
+  return true;
+}
+
+}  // namespace internal
+}  // namespace pgha::ha

@@ -1,0 +1,403 @@
+// Decide() as tables: a cluster state, a local state, the expected actions.
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_join.h"
+#include "pgha/ha/decide.h"
+
+namespace pgha::ha {
+namespace {
+
+// ---- builders ------------------------------------------------------------------------------
+
+dcs::Member M(const std::string& name, const std::string& role, Lsn xlog = 100,
+              Json tags = Json::object()) {
+  dcs::Member m;
+  m.name = name;
+  m.role = role;
+  m.state = "running";
+  m.conn_url = "postgres://127.0.0.1:5432/postgres";
+  m.api_url = "http://127.0.0.1:8008/patroni";
+  m.xlog_location = xlog;
+  m.tags = std::move(tags);
+  m.version = 7;
+  return m;
+}
+
+struct ClusterBuilder {
+  dcs::ClusterState c;
+  ClusterBuilder() {
+    c.scope = "t";
+    c.initialize = "42";
+    c.initialize_version = 1;
+    c.config = dcs::ClusterConfig{Json::object(), 2};
+  }
+  ClusterBuilder& Leader(const std::string& name) {
+    c.leader = dcs::Leader{name, 10, "s"};
+    return *this;
+  }
+  ClusterBuilder& Member(dcs::Member m) {
+    c.members.push_back(std::move(m));
+    return *this;
+  }
+  ClusterBuilder& NoInitialize() {
+    c.initialize.reset();
+    return *this;
+  }
+  ClusterBuilder& Optime(Lsn l) {
+    c.status.optime = l;
+    c.status.version = 5;
+    return *this;
+  }
+  ClusterBuilder& Paused() {
+    c.config->data["pause"] = true;
+    return *this;
+  }
+  ClusterBuilder& Sync(const std::string& leader, std::vector<std::string> standbys) {
+    c.sync = dcs::SyncState{leader, std::move(standbys), std::nullopt, 8};
+    c.config->data["synchronous_mode"] = true;
+    return *this;
+  }
+  ClusterBuilder& Failover(const std::string& leader, const std::string& candidate) {
+    dcs::FailoverRequest f;
+    f.leader = leader;
+    f.candidate = candidate;
+    f.version = 9;
+    c.failover = f;
+    return *this;
+  }
+};
+
+pg::Observation Replica(Lsn pos = 100) {
+  pg::Observation o;
+  o.data_dir = pg::DataDirState::kValid;
+  o.postmaster_alive = true;
+  o.accepting = true;
+  o.in_recovery = true;
+  o.system_identifier = 42;
+  o.timeline = 1;
+  o.receive_lsn = pos;
+  o.replay_lsn = pos;
+  return o;
+}
+
+pg::Observation Primary(Lsn pos = 100) {
+  pg::Observation o = Replica(pos);
+  o.in_recovery = false;
+  o.current_lsn = pos;
+  return o;
+}
+
+pg::Observation Stopped(bool was_primary = false) {
+  pg::Observation o;
+  o.data_dir = pg::DataDirState::kValid;
+  o.system_identifier = 42;
+  o.control = pg::ControlData{};
+  o.control->cluster_state = was_primary ? "shut down" : "shut down in recovery";
+  return o;
+}
+
+pg::Observation Empty() {
+  pg::Observation o;
+  o.data_dir = pg::DataDirState::kEmpty;
+  return o;
+}
+
+PeerStatus Peer(const std::string& name, Lsn pos, bool in_recovery = true, int priority = 1) {
+  PeerStatus p;
+  p.name = name;
+  p.reachable = true;
+  p.in_recovery = in_recovery;
+  p.wal_position = pos;
+  p.failover_priority = priority;
+  return p;
+}
+
+HaConfig Config(const std::string& name = "a") {
+  HaConfig c;
+  c.name = name;
+  c.bootstrap_configured = true;
+  c.use_slots = false;
+  return c;
+}
+
+LocalState Local(pg::Observation o) {
+  LocalState l;
+  l.pg = std::move(o);
+  l.now = absl::UnixEpoch() + absl::Hours(1);
+  l.wall_now = absl::FromUnixSeconds(1800000000);
+  l.memory.last_leader = "";
+  return l;
+}
+
+std::string Actions(const Decision& d) {
+  std::vector<std::string> names;
+  for (const auto& a : d.actions) {
+    std::string s = Describe(a);
+    names.push_back(s.substr(0, s.find('(')));
+  }
+  return absl::StrJoin(names, " ");
+}
+
+struct Row {
+  const char* name;
+  dcs::ClusterState cluster;
+  LocalState local;
+  HaConfig config;
+  const char* expected;  // action names, space separated
+};
+
+void RunTable(const std::vector<Row>& rows) {
+  for (const auto& row : rows) {
+    Decision d = Decide(row.cluster, row.local, row.config);
+    INFO(row.name << " -> [" << Actions(d) << "] " << d.message);
+    CHECK(Actions(d) == row.expected);
+  }
+}
+
+// ---- tables ----------------------------------------------------------------------------------
+
+TEST_CASE("an empty data directory: bootstrap race, clone, or wait") {
+  LocalState lagging = Local(Empty());
+  HaConfig nofailover = Config();
+  nofailover.nofailover = true;
+  HaConfig no_bootstrap = Config();
+  no_bootstrap.bootstrap_configured = false;
+  auto led = ClusterBuilder().Leader("b").Member(M("b", "primary")).c;
+  auto clonefrom = ClusterBuilder().Leader("b").Member(M("b", "primary")).Member(M("c", "replica", 100, {{"clonefrom", true}})).c;
+  RunTable({
+      {"new cluster", ClusterBuilder().NoInitialize().c, Local(Empty()), Config(), "CreateInitialize StartTask"},
+      {"nofailover never bootstraps", ClusterBuilder().NoInitialize().c, Local(Empty()), nofailover, ""},
+      {"no bootstrap section", ClusterBuilder().NoInitialize().c, Local(Empty()), no_bootstrap, ""},
+      {"someone else bootstraps", ClusterBuilder().c, Local(Empty()), Config(), ""},
+      {"clone from the leader", led, Local(Empty()), Config(), "StartTask"},
+      {"clone from a clonefrom member", clonefrom, Local(Empty()), Config(), "StartTask"},
+      {"paused", ClusterBuilder().NoInitialize().Paused().c, Local(Empty()), Config(), ""},
+  });
+  Decision d = Decide(clonefrom, Local(Empty()), Config());
+  REQUIRE(d.actions.size() == 1);
+  CHECK(std::get<StartTask>(d.actions[0]).upstream->name == "c");
+  CHECK(Decide(ClusterBuilder().NoInitialize().c, Local(Empty()), Config()).memory.bootstrapping);
+}
+
+TEST_CASE("the end of our bootstrap publishes the cluster, or withdraws after a failure") {
+  LocalState ok = Local(Primary());
+  ok.memory.bootstrapping = true;
+  ok.task = {TaskKind::kBootstrap, false, true, true, ""};
+  LocalState failed = Local(Empty());
+  failed.memory.bootstrapping = true;
+  failed.task = {TaskKind::kBootstrap, false, true, false, "initdb failed"};
+  dcs::ClusterState racing = ClusterBuilder().c;
+  racing.initialize = "";
+  racing.config.reset();
+  RunTable({
+      {"success", racing, ok, Config(), "SetInitialize AcquireLock WriteConfig"},
+      {"failure", racing, failed, Config(), "CancelInitialize Exit"},
+  });
+}
+
+TEST_CASE("a data directory from another cluster is refused") {
+  LocalState foreign = Local(Replica());
+  foreign.pg.system_identifier = 777;
+  RunTable({
+      {"replica of another cluster", ClusterBuilder().Leader("b").Member(M("b", "primary")).c, foreign, Config(), "Exit"},
+      {"paused: only reported", ClusterBuilder().Leader("b").Paused().c, foreign, Config(), ""},
+  });
+}
+
+TEST_CASE("the DCS cannot be read: a primary steps down, a replica carries on") {
+  LocalState primary = Local(Primary());
+  primary.dcs_ok = false;
+  LocalState replica = Local(Replica());
+  replica.dcs_ok = false;
+  auto c = ClusterBuilder().Leader("a").Member(M("a", "primary")).c;
+  RunTable({
+      {"primary", c, primary, Config(), "Demote"},
+      {"replica", c, replica, Config(), ""},
+      {"paused primary", ClusterBuilder().Leader("a").Paused().c, primary, Config(), ""},
+  });
+  CHECK(std::get<Demote>(Decide(c, primary, Config()).actions[0]).mode == pg::StopMode::kFast);
+}
+
+TEST_CASE("PostgreSQL is down: the lock holder restarts it until primary_start_timeout") {
+  auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).c;
+  LocalState down = Local(Stopped(true));
+  LocalState timed_out = down;
+  timed_out.memory.crash_restart_since = down.now - absl::Seconds(301);
+  LocalState still_trying = down;
+  still_trying.memory.crash_restart_since = down.now - absl::Seconds(10);
+  HaConfig fast = Config();
+  fast.primary_start_timeout = absl::ZeroDuration();
+  auto led = ClusterBuilder().Leader("b").Member(M("b", "primary")).c;
+  auto promoting = ClusterBuilder().Leader("b").Member(M("b", "replica")).c;
+  RunTable({
+      {"restart as primary", held, down, Config(), "RefreshLock StartTask"},
+      {"still within the timeout", held, still_trying, Config(), "RefreshLock StartTask"},
+      {"timeout: give the lock up", held, timed_out, Config(), "ReleaseLock"},
+      {"primary_start_timeout 0: fail over at once", held, down, fast, "ReleaseLock"},
+      {"no lock: rejoin as a replica", led, Local(Stopped(false)), Config(), "StartTask"},
+      {"former primary waits for the new leader's promotion", promoting, Local(Stopped(true)), Config(), ""},
+      {"paused: leave it", ClusterBuilder().Leader("a").Paused().c, down, Config(), "ReleaseLock"},
+  });
+  Decision d = Decide(led, Local(Stopped(false)), Config());
+  CHECK(std::get<StartTask>(d.actions[0]).kind == TaskKind::kRejoin);
+  CHECK(Decide(held, down, Config()).memory.crash_restart_since == down.now);
+}
+
+TEST_CASE("the leader race: only the healthiest eligible node takes the lock") {
+  auto nobody = ClusterBuilder().Member(M("a", "replica")).Member(M("b", "replica")).Optime(100).c;
+  LocalState alone = Local(Replica(100));
+  LocalState behind_peer = alone;
+  behind_peer.peers = {Peer("b", 200)};
+  LocalState peer_primary = alone;
+  peer_primary.peers = {Peer("b", 100, false)};
+  LocalState equal_higher_priority = alone;
+  equal_higher_priority.peers = {Peer("b", 100, true, 5)};
+  LocalState ahead = alone;
+  ahead.peers = {Peer("b", 50)};
+  LocalState unreachable_peer = alone;
+  unreachable_peer.peers = {Peer("b", 500)};
+  unreachable_peer.peers[0].reachable = false;
+  LocalState lagging = Local(Replica(100));
+  auto far_optime = ClusterBuilder().Member(M("a", "replica")).Optime(100 + 2 * 1048576).c;
+  HaConfig nofailover = Config();
+  nofailover.nofailover = true;
+  LocalState stray_primary = Local(Primary(100));
+  stray_primary.peers = {Peer("b", 200)};
+  RunTable({
+      {"alone and healthy", nobody, alone, Config(), "AcquireLock Promote"},
+      {"a peer is ahead", nobody, behind_peer, Config(), ""},
+      {"the primary is still alive", nobody, peer_primary, Config(), ""},
+      {"equal WAL, the peer has a higher priority", nobody, equal_higher_priority, Config(), ""},
+      {"we are ahead", nobody, ahead, Config(), "AcquireLock Promote"},
+      {"unreachable peers do not count", nobody, unreachable_peer, Config(), "AcquireLock Promote"},
+      {"too far behind the last leader position", far_optime, lagging, Config(), ""},
+      {"nofailover", nobody, alone, nofailover, ""},
+      {"a running primary that is not the healthiest steps down", nobody, stray_primary, Config(), "Demote"},
+  });
+}
+
+TEST_CASE("the leader race in synchronous mode: only the former leader and sync standbys") {
+  auto sync = ClusterBuilder().Member(M("a", "replica")).Member(M("b", "replica")).Sync("c", {"b"}).c;
+  HaConfig cfg_a = Config("a");
+  cfg_a.synchronous_mode = config::SyncMode::kOn;
+  HaConfig cfg_b = Config("b");
+  cfg_b.synchronous_mode = config::SyncMode::kOn;
+  LocalState a = Local(Replica(300));  // the async node may even be ahead
+  a.peers = {Peer("b", 200)};
+  LocalState b = Local(Replica(200));
+  b.peers = {Peer("a", 300)};  // a is not compared: it is not a sync standby
+  RunTable({
+      {"async standby stays out", sync, a, cfg_a, ""},
+      {"sync standby claims sync, then promotes", sync, b, cfg_b, "AcquireLock WriteSync Promote"},
+  });
+}
+
+TEST_CASE("a manual failover names the winner; the lag check does not apply to it") {
+  auto to_b = ClusterBuilder().Member(M("a", "replica")).Member(M("b", "replica")).Optime(5 * 1048576).Failover("", "b").c;
+  LocalState b = Local(Replica(100));
+  b.peers = {Peer("a", 200)};
+  LocalState a = Local(Replica(200));
+  a.peers = {Peer("b", 100)};
+  RunTable({
+      {"the named candidate takes over", to_b, b, Config("b"), "AcquireLock ClearFailover Promote"},
+      {"others defer to a live candidate", to_b, a, Config("a"), ""},
+  });
+}
+
+TEST_CASE("the lock holder: refresh, promote if needed, status, switchover") {
+  auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100).c;
+  LocalState same = Local(Primary(100));
+  LocalState moved = Local(Primary(200));
+  LocalState replica_with_lock = Local(Replica(100));
+  auto switchover = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100).Failover("a", "b").c;
+  LocalState with_peer = Local(Primary(100));
+  with_peer.peers = {Peer("b", 100)};
+  LocalState peer_down = Local(Primary(100));
+  auto scheduled = switchover;
+  scheduled.failover->scheduled_at = with_peer.wall_now + absl::Minutes(5);
+  auto stale = switchover;
+  stale.failover->scheduled_at = with_peer.wall_now - absl::Minutes(5);
+  HaConfig slots = Config();
+  slots.use_slots = true;
+  RunTable({
+      {"idle primary", held, same, Config(), "RefreshLock"},
+      {"WAL moved: status", held, moved, Config(), "RefreshLock WriteStatus"},
+      {"holding the lock as a replica: promote", held, replica_with_lock, Config(), "RefreshLock Promote"},
+      {"switchover to a healthy candidate", switchover, with_peer, Config(), "RefreshLock StartTask"},
+      {"switchover to an unreachable candidate is dropped", switchover, peer_down, Config(), "RefreshLock ClearFailover"},
+      {"scheduled switchover not yet due", scheduled, with_peer, Config(), "RefreshLock"},
+      {"stale scheduled switchover is dropped", stale, with_peer, Config(), "RefreshLock ClearFailover"},
+      {"slots for the other members", held, same, slots, "RefreshLock SyncSlots"},
+      {"paused primary keeps the lock", ClusterBuilder().Leader("a").Optime(100).Paused().c, same, Config(), "RefreshLock"},
+  });
+  Decision d = Decide(switchover, with_peer, Config());
+  CHECK(std::get<StartTask>(d.actions[1]).kind == TaskKind::kGracefulDemote);
+  CHECK(std::get<StartTask>(d.actions[1]).candidate == "b");
+}
+
+TEST_CASE("synchronous replication: the GUC first, the sync key after confirmation") {
+  HaConfig cfg = Config();
+  cfg.synchronous_mode = config::SyncMode::kOn;
+  auto base = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100);
+  auto no_key = base.c;
+  auto key_empty = ClusterBuilder(base).Sync("a", {}).c;
+  auto key_b = ClusterBuilder(base).Sync("a", {"b"}).c;
+  LocalState streaming = Local(Primary(100));
+  streaming.pg.replication = {{"b", "replicator", "127.0.0.1", "streaming", "async", 0, 100, 100, 100}};
+  LocalState guc_set = streaming;
+  guc_set.pg.synchronous_standby_names = "\"b\"";
+  guc_set.pg.replication[0].sync_state = "sync";
+  LocalState b_gone = Local(Primary(100));
+  b_gone.pg.synchronous_standby_names = "\"b\"";
+  HaConfig strict = cfg;
+  strict.synchronous_mode_strict = true;
+  RunTable({
+      {"create the key as leader", no_key, streaming, cfg, "RefreshLock WriteSync SetSyncStandbyNames"},
+      {"set the GUC for the candidate", key_empty, streaming, cfg, "RefreshLock SetSyncStandbyNames"},
+      {"confirmed: publish it", key_empty, guc_set, cfg, "RefreshLock WriteSync"},
+      {"steady state", key_b, guc_set, cfg, "RefreshLock"},
+      {"standby gone: remove it from the key first", key_b, b_gone, cfg, "RefreshLock WriteSync SetSyncStandbyNames"},
+  });
+  Decision gone = Decide(key_b, b_gone, cfg);
+  CHECK(std::get<WriteSync>(gone.actions[1]).sync.sync_standby.empty());
+  CHECK(std::get<SetSyncStandbyNames>(gone.actions[2]).value == "");
+  Decision strict_gone = Decide(key_b, b_gone, strict);
+  CHECK(std::get<SetSyncStandbyNames>(strict_gone.actions[2]).value == "*");
+  Decision set = Decide(key_empty, streaming, cfg);
+  CHECK(std::get<SetSyncStandbyNames>(set.actions[1]).value == "\"b\"");
+}
+
+TEST_CASE("followers: follow the leader, rejoin when it changed, step down as a stray primary") {
+  auto led = ClusterBuilder().Leader("b").Member(M("a", "replica")).Member(M("b", "primary")).c;
+  LocalState steady = Local(Replica());
+  steady.memory.last_leader = "b";
+  LocalState changed = Local(Replica());
+  changed.memory.last_leader = "c";
+  auto promoting = ClusterBuilder().Leader("b").Member(M("b", "replica")).c;
+  RunTable({
+      {"steady", led, steady, Config(), "Follow"},
+      {"leader changed: divergence check", led, changed, Config(), "StartTask"},
+      {"leader not yet primary: wait", promoting, changed, Config(), ""},
+      {"a primary without the lock steps down", led, Local(Primary()), Config(), "Demote"},
+      {"paused: nothing", ClusterBuilder().Leader("b").Paused().c, Local(Primary()), Config(), ""},
+  });
+}
+
+TEST_CASE("a task in flight: only keep the lock") {
+  LocalState busy = Local(Primary());
+  busy.task = {TaskKind::kGracefulDemote, true, false, false, ""};
+  RunTable({
+      {"holder", ClusterBuilder().Leader("a").c, busy, Config(), "RefreshLock"},
+      {"not holder", ClusterBuilder().Leader("b").c, busy, Config(), ""},
+  });
+}
+
+TEST_CASE("the rule list is documented and ordered") {
+  auto names = RuleNames();
+  REQUIRE(names.size() == 9);
+  CHECK(names.front() == "task_in_flight");
+  CHECK(names.back() == "follow_leader");
+}
+
+}  // namespace
+}  // namespace pgha::ha
