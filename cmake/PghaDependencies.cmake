@@ -1,6 +1,7 @@
 # How each dependency is found on Debian 12; ../shared/reference/deps.md has the reasons.
 find_package(PkgConfig REQUIRED)   # gRPC finds re2 through pkg-config; httplib has only a .pc
 find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)    # the REST server checks client certificates itself
 find_package(absl CONFIG REQUIRED)
 find_package(Protobuf REQUIRED)    # Debian ships no protobuf-config.cmake: CMake's module
 find_package(gRPC CONFIG REQUIRED)

@@ -10,6 +10,7 @@
 #include "pgha/base/version.h"
 #include "pgha/config/document.h"
 #include "pgha/config/loader.h"
+#include "daemon.h"
 
 namespace {
 
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
                  "Start pgha as the user that owns the data directory (e.g. postgres).\n";
     return 1;
   }
-  std::cerr << "pgha: the HA daemon is not available in this build yet; use --validate-config\n";
-  return 2;
+  if (config_path.empty() && env.count("PATRONI_CONFIGURATION") == 0) {
+    std::cerr << "pgha: give a configuration file or directory (or set PATRONI_CONFIGURATION)\n";
+    return 2;
+  }
+  return pgha::daemon::Run(config_path);
 }

@@ -71,6 +71,8 @@ class LibpqController final : public PostgresController {
   absl::Status WaitUntilAccepting(absl::Duration timeout);
   absl::Status CheckBinaries(const std::vector<std::string>& programs) const;
   DataDirState InspectDataDir() const;
+  // A primary's pg_wal/<timeline>.history, for the `history` key.
+  void ReadTimelineHistory(Observation* o) const;
   // Moves the data directory aside to <data_dir>.failed (after a failed bootstrap).
   void MoveDataDirAside();
   absl::Status CreateRoles(bool set_superuser_password);

@@ -1,5 +1,12 @@
 // LibpqController::Observe: one look at the local instance per HA cycle.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "control_data.h"
 #include "controller_impl.h"
@@ -41,6 +48,27 @@ SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
 )SQL";
 
 }  // namespace
+
+void LibpqController::ReadTimelineHistory(Observation* o) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%08X.history", static_cast<unsigned>(*o->timeline));
+  std::string path = DataDir() + "/pg_wal/" + name;
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits('\t', 2));
+    if (parts.size() < 2) continue;
+    Observation::HistoryLine h;
+    auto lsn = ParseLsn(std::string(absl::StripAsciiWhitespace(parts[1])));
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(parts[0]), &h.timeline) || !lsn.ok()) continue;
+    h.lsn = *lsn;
+    if (parts.size() > 2) h.reason = std::string(absl::StripAsciiWhitespace(parts[2]));
+    o->timeline_history.push_back(std::move(h));
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) o->timeline_history_time = absl::FromTimeT(st.st_mtime);
+}
 
 Observation LibpqController::Observe() {
   callbacks_.Reap();
@@ -102,6 +130,7 @@ Observation LibpqController::Observe() {
           }
         }
       }
+      if (!o.in_recovery && o.timeline.value_or(0) > 1) ReadTimelineHistory(&o);
       auto slots = Query(
           "SELECT slot_name, slot_type, plugin, database, active::text AS active, "
           "restart_lsn::text AS restart_lsn FROM pg_catalog.pg_replication_slots");

@@ -1,0 +1,195 @@
+#include "daemon.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "pgha/api/http_client.h"
+#include "pgha/api/rest_server.h"
+#include "pgha/backends/factory.h"
+#include "pgha/base/log.h"
+#include "pgha/base/version.h"
+#include "pgha/config/loader.h"
+#include "pgha/dcs/dcs.h"
+#include "pgha/ha/ha_loop.h"
+#include "pgha/postgres/controller.h"
+
+namespace pgha::daemon {
+namespace {
+
+std::optional<config::Config> LoadConfig(const std::string& path) {
+  auto result = config::LoadLocalConfig(path, config::ProcessEnvironment());
+  for (const auto& d : result.diagnostics.Sorted()) {
+    if (d.severity == config::Severity::kError) {
+      PGHA_LOG(ERROR) << d.ToString();
+    } else {
+      PGHA_LOG(DEBUG) << d.ToString();
+    }
+  }
+  if (!result.ok()) return std::nullopt;
+  return *result.config;
+}
+
+void ConfigureLogging(const config::Config& c) {
+  log::Level level = log::Level::kInfo;
+  if (log::ParseLevel(c.log.level, &level).ok()) log::SetLevel(level);
+  if (!c.log.dir.empty()) {
+    absl::Status s = log::ConfigureLogFile({c.log.dir, c.log.file_size, c.log.file_num, c.log.mode, false});
+    if (!s.ok()) PGHA_LOG(ERROR) << s.message();
+  }
+}
+
+}  // namespace
+
+void NotifySystemd(const std::string& state) {
+  const char* socket_path = std::getenv("NOTIFY_SOCKET");
+  if (socket_path == nullptr || *socket_path == '\0') return;
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path, sizeof addr.sun_path - 1);
+  socklen_t len = sizeof addr;
+  if (socket_path[0] == '@') {  // abstract namespace
+    addr.sun_path[0] = '\0';
+    len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + std::strlen(socket_path));
+  }
+  (void)!::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
+  ::close(fd);
+}
+
+int Run(const std::string& config_path) {
+  // Signals are taken by a dedicated thread (sigwait), so every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto loaded = LoadConfig(config_path);
+  if (!loaded) {
+    std::cerr << "pgha: the configuration has errors (run pgha --validate-config " << config_path
+              << ")\n";
+    return 1;
+  }
+  config::Config cfg = *loaded;
+  ConfigureLogging(cfg);
+  PGHA_LOG(INFO) << "pgha " << kPghaVersion << " starting: scope " << cfg.scope << ", member " << cfg.name;
+
+  std::vector<std::string> warnings;
+  config::EffectiveConfig effective = config::BuildEffectiveConfig(cfg, cfg.bootstrap.dcs, &warnings);
+  auto backend = backends::MakeBackend(cfg, absl::Seconds(effective.dynamic.ttl),
+                                       absl::Seconds(effective.dynamic.retry_timeout));
+  if (!backend.ok()) {
+    PGHA_LOG(CRITICAL) << "cannot use the DCS: " << backend.status().message();
+    return 1;
+  }
+  dcs::Dcs dcs(std::move(*backend), dcs::KeyLayout(cfg.namespace_, cfg.scope));
+
+  pg::ControllerOptions pg_options;
+  pg_options.local = cfg;
+  pg_options.effective = effective;
+  auto controller = pg::MakePostgresController(pg_options);
+
+  api::HttpTls tls;
+  tls.cacert = cfg.ctl.cacert.empty() ? cfg.restapi.cafile : cfg.ctl.cacert;
+  tls.certfile = cfg.ctl.certfile;
+  tls.keyfile = cfg.ctl.keyfile;
+  tls.insecure = cfg.ctl.insecure || tls.cacert.empty();
+  api::HttpPeerProber prober(tls);
+  ha::ThreadWorker worker;
+  std::unique_ptr<ha::Watchdog> watchdog = cfg.watchdog.mode == config::WatchdogMode::kOff
+                                               ? ha::MakeNullWatchdog()
+                                               : ha::MakeDeviceWatchdog(cfg.watchdog.device);
+  ha::StatusBoard board;
+  std::atomic<int64_t> ttl_seconds{effective.dynamic.ttl};
+  std::atomic<int64_t> loop_wait_seconds{effective.dynamic.loop_wait};
+
+  api::RestServerOptions rest_options;
+  rest_options.config = cfg.restapi;
+  rest_options.board = &board;
+  rest_options.prober = &prober;
+  rest_options.ttl = [&] { return absl::Seconds(ttl_seconds.load()); };
+  rest_options.loop_wait = [&] { return absl::Seconds(loop_wait_seconds.load()); };
+  auto rest = api::RestServer::Start(rest_options);
+  if (!rest.ok()) {
+    PGHA_LOG(CRITICAL) << rest.status().message();
+    return 1;
+  }
+  PGHA_LOG(INFO) << "REST API listening on " << cfg.restapi.listen;
+
+  ha::HaLoopOptions loop_options;
+  loop_options.local = cfg;
+  loop_options.dcs = &dcs;
+  loop_options.pg = controller.get();
+  loop_options.prober = &prober;
+  loop_options.worker = &worker;
+  loop_options.watchdog = watchdog.get();
+  loop_options.board = &board;
+  loop_options.reload = [config_path]() -> std::optional<config::Config> {
+    auto fresh = LoadConfig(config_path);
+    if (!fresh) {
+      PGHA_LOG(ERROR) << "reload: the configuration has errors; keeping the current one";
+    }
+    return fresh;
+  };
+  ha::HaLoop loop(std::move(loop_options));
+
+  std::atomic<bool> stopping{false};
+  std::thread signal_thread([&] {
+    while (!stopping) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        PGHA_LOG(INFO) << "received SIGHUP: reloading the configuration";
+        loop.RequestReload();
+        board.Wake();
+      } else {
+        PGHA_LOG(INFO) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ": shutting down";
+        loop.RequestStop();
+        board.Wake();
+        return;
+      }
+    }
+  });
+
+  bool ready_sent = false;
+  std::thread ready_thread([&] {
+    // systemd readiness once the first cycle published a status.
+    while (!stopping && !ready_sent) {
+      if (board.Current()->loop_last_run) {
+        NotifySystemd("READY=1");
+        ready_sent = true;
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  });
+
+  loop.Run();
+  stopping = true;
+  NotifySystemd("STOPPING=1");
+  (*rest)->Stop();
+  int code = 0;
+  if (loop.exit_reason()) {
+    PGHA_LOG(CRITICAL) << *loop.exit_reason();
+    code = 1;
+  } else {
+    loop.Shutdown();
+  }
+  ::kill(::getpid(), SIGTERM);  // release the signal thread if it still waits
+  signal_thread.join();
+  ready_thread.join();
+  PGHA_LOG(INFO) << "pgha stopped";
+  return code;
+}
+
+}  // namespace pgha::daemon

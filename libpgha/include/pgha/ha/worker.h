@@ -1,0 +1,57 @@
+// Runs one slow task (bootstrap, clone, rewind, restart, switchover demotion) at a time off the
+// HA loop's thread, so that the loop keeps refreshing the leader lock meanwhile.
+//
+// Thread-safety: Start/Poll from the loop thread; the task runs on the worker's thread.
+#ifndef PGHA_HA_WORKER_H_
+#define PGHA_HA_WORKER_H_
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "pgha/ha/types.h"
+
+namespace pgha::ha {
+
+class Worker {
+ public:
+  virtual ~Worker() = default;
+  // Starts `task`; false when one is still running.
+  virtual bool Start(TaskKind kind, std::function<absl::Status()> task) = 0;
+  // The current task's state. `finished` is reported once, by the first Poll after the end.
+  virtual TaskState Poll() = 0;
+};
+
+// A worker with its own thread.
+class ThreadWorker final : public Worker {
+ public:
+  ThreadWorker();
+  ~ThreadWorker() override;  // waits for a running task
+  bool Start(TaskKind kind, std::function<absl::Status()> task) override;
+  TaskState Poll() override;
+
+ private:
+  void Run();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::function<absl::Status()> pending_;  // guarded by mu_
+  TaskState state_;                        // guarded by mu_
+  bool stop_ = false;                      // guarded by mu_
+  std::thread thread_;
+};
+
+// Runs each task to completion inside Start (simulation and tests).
+class InlineWorker final : public Worker {
+ public:
+  bool Start(TaskKind kind, std::function<absl::Status()> task) override;
+  TaskState Poll() override;
+
+ private:
+  TaskState state_;
+};
+
+}  // namespace pgha::ha
+
+#endif  // PGHA_HA_WORKER_H_

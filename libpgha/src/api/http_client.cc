@@ -1,0 +1,158 @@
+#include "pgha/api/http_client.h"
+
+#include <future>
+
+#include <httplib.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "access.h"
+
+namespace pgha::api {
+namespace {
+
+struct ParsedUrl {
+  bool https = false;
+  std::string host;
+  int port = 80;
+  std::string path = "/";
+};
+
+absl::StatusOr<ParsedUrl> ParseUrl(const std::string& url) {
+  ParsedUrl u;
+  std::string rest;
+  if (absl::StartsWith(url, "https://")) {
+    u.https = true;
+    u.port = 443;
+    rest = url.substr(8);
+  } else if (absl::StartsWith(url, "http://")) {
+    rest = url.substr(7);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("not an http(s) URL: ", url));
+  }
+  auto slash = rest.find('/');
+  std::string hostport = rest.substr(0, slash);
+  if (slash != std::string::npos) u.path = rest.substr(slash);
+  if (!hostport.empty() && hostport.front() == '[') {
+    auto close = hostport.find(']');
+    u.host = hostport.substr(1, close - 1);
+    if (close + 1 < hostport.size() && hostport[close + 1] == ':') u.port = std::atoi(hostport.c_str() + close + 2);
+  } else if (auto colon = hostport.rfind(':'); colon != std::string::npos) {
+    u.host = hostport.substr(0, colon);
+    u.port = std::atoi(hostport.c_str() + colon + 1);
+  } else {
+    u.host = hostport;
+  }
+  if (u.host.empty() || u.port <= 0) return absl::InvalidArgumentError(absl::StrCat("bad URL: ", url));
+  return u;
+}
+
+bool Truthy(const Json& v) {
+  return v == true || (v.is_string() && (v == "true" || v == "on" || v == "yes"));
+}
+
+}  // namespace
+
+std::string WithPath(const std::string& api_url, const std::string& path) {
+  auto scheme = api_url.find("://");
+  auto slash = api_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return (slash == std::string::npos ? api_url : api_url.substr(0, slash)) + path;
+}
+
+absl::StatusOr<HttpResponse> HttpRequest(const std::string& method, const std::string& url,
+                                         const std::string& body, absl::Duration timeout,
+                                         const std::optional<config::BasicAuth>& auth, const HttpTls& tls) {
+  auto u = ParseUrl(url);
+  if (!u.ok()) return u.status();
+  std::string origin = absl::StrCat(u->https ? "https://" : "http://",
+                                    u->host.find(':') != std::string::npos ? "[" + u->host + "]" : u->host, ":",
+                                    u->port);
+  httplib::Client client(origin, tls.certfile, tls.keyfile);
+  if (u->https) {
+    if (!tls.cacert.empty()) client.set_ca_cert_path(tls.cacert.c_str());
+    client.enable_server_certificate_verification(!tls.insecure && !tls.cacert.empty());
+  }
+  int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout));
+  client.set_connection_timeout(ms / 1000, (ms % 1000) * 1000);
+  client.set_read_timeout(ms / 1000, (ms % 1000) * 1000);
+  client.set_write_timeout(ms / 1000, (ms % 1000) * 1000);
+  httplib::Headers headers;
+  if (auth) headers.emplace("Authorization", "Basic " + internal::Base64Encode(auth->username + ":" + auth->password));
+  auto send = [&]() -> std::optional<httplib::Result> {
+    const char* path = u->path.c_str();
+    if (method == "GET") return client.Get(path, headers);
+    if (method == "POST") return client.Post(path, headers, body, "application/json");
+    if (method == "PATCH") return client.Patch(path, headers, body, "application/json");
+    if (method == "PUT") return client.Put(path, headers, body, "application/json");
+    if (method == "DELETE") return client.Delete(path, headers, body, "application/json");
+    if (method == "OPTIONS") return client.Options(path, headers);
+    return std::nullopt;
+  };
+  auto sent = send();
+  if (!sent) return absl::InvalidArgumentError(absl::StrCat("unsupported method ", method));
+  httplib::Result& r = *sent;
+  if (!r) return absl::UnavailableError(absl::StrCat(method, " ", url, ": ", httplib::to_string(r.error())));
+  return HttpResponse{r->status, r->body};
+}
+
+ha::PeerStatus ParsePeerStatus(const std::string& name, const std::string& body) {
+  ha::PeerStatus p;
+  p.name = name;
+  Json doc = Json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return p;
+  p.reachable = true;
+  std::string role = doc.value("role", "");
+  p.in_recovery = role != "primary" && role != "master";
+  if (doc.contains("xlog") && doc["xlog"].is_object()) {
+    const Json& x = doc["xlog"];
+    auto num = [&](const char* k) -> std::optional<Lsn> {
+      if (x.contains(k) && x[k].is_number_unsigned()) return x[k].get<uint64_t>();
+      if (x.contains(k) && x[k].is_number_integer() && x[k].get<int64_t>() >= 0) return x[k].get<int64_t>();
+      return std::nullopt;
+    };
+    if (auto l = num("location")) {
+      p.wal_position = l;
+    } else {
+      auto rec = num("received_location");
+      auto rep = num("replayed_location");
+      if (rec || rep) p.wal_position = std::max(rec.value_or(0), rep.value_or(0));
+    }
+  }
+  if (doc.contains("tags") && doc["tags"].is_object()) {
+    const Json& t = doc["tags"];
+    if (t.contains("nofailover") && Truthy(t["nofailover"])) p.nofailover = true;
+    if (t.contains("failover_priority") && t["failover_priority"].is_number_integer()) {
+      p.failover_priority = t["failover_priority"].get<int>();
+      if (p.failover_priority <= 0) p.nofailover = true;
+    }
+  }
+  if (p.nofailover) p.failover_priority = 0;
+  p.watchdog_failed = doc.value("watchdog_failed", false) == true;
+  // A member that is not running cannot take over.
+  if (doc.value("state", "") != "running") p.reachable = false;
+  return p;
+}
+
+std::vector<ha::PeerStatus> HttpPeerProber::Probe(const std::vector<dcs::Member>& members,
+                                                  absl::Duration timeout) {
+  std::vector<std::future<ha::PeerStatus>> pending;
+  for (const auto& m : members) {
+    std::string name = m.name;
+    std::string url = m.api_url;
+    HttpTls tls = tls_;
+    pending.push_back(std::async(std::launch::async, [name, url, timeout, tls] {
+      auto r = HttpRequest("GET", url, "", timeout, std::nullopt, tls);
+      if (!r.ok() || r->status != 200) {
+        ha::PeerStatus down;
+        down.name = name;
+        return down;
+      }
+      return ParsePeerStatus(name, r->body);
+    }));
+  }
+  std::vector<ha::PeerStatus> out;
+  for (auto& f : pending) out.push_back(f.get());
+  return out;
+}
+
+}  // namespace pgha::api

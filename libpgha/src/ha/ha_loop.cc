@@ -1,0 +1,467 @@
+#include "pgha/ha/ha_loop.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "executor.h"
+#include "pgha/base/log.h"
+#include "pgha/base/version.h"
+#include "pgha/dcs/codec.h"
+#include "pgha/ha/decide.h"
+
+namespace pgha::ha {
+
+HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig& e) {
+  HaConfig c;
+  const config::DynamicConfig& d = e.dynamic;
+  c.name = local.name;
+  c.ttl = absl::Seconds(d.ttl);
+  c.loop_wait = absl::Seconds(d.loop_wait);
+  c.retry_timeout = absl::Seconds(d.retry_timeout);
+  c.maximum_lag_on_failover = d.maximum_lag_on_failover;
+  c.primary_start_timeout = absl::Seconds(d.primary_start_timeout);
+  c.synchronous_mode = d.synchronous_mode;
+  c.synchronous_mode_strict = d.synchronous_mode_strict;
+  c.synchronous_node_count = d.synchronous_node_count;
+  c.check_timeline = d.check_timeline;
+  c.use_slots = e.use_slots;
+  c.use_pg_rewind = e.use_pg_rewind;
+  c.remove_data_directory_on_rewind_failure = e.remove_data_directory_on_rewind_failure;
+  c.remove_data_directory_on_diverged_timelines = e.remove_data_directory_on_diverged_timelines;
+  c.permanent_slots = d.slots;
+  c.bootstrap_configured = local.bootstrap.present;
+  c.bootstrap_dcs = local.bootstrap.dcs;
+  c.nofailover = local.tags.FailoverPriority() <= 0;
+  c.failover_priority = local.tags.FailoverPriority();
+  c.nosync = local.tags.NoSync();
+  c.replicatefrom = local.tags.replicatefrom;
+  c.clonefrom = local.tags.clonefrom;
+  switch (local.watchdog.mode) {
+    case config::WatchdogMode::kOff:
+      c.watchdog = WatchdogMode::kOff;
+      break;
+    case config::WatchdogMode::kAutomatic:
+      c.watchdog = WatchdogMode::kAutomatic;
+      break;
+    case config::WatchdogMode::kRequired:
+      c.watchdog = WatchdogMode::kRequired;
+      break;
+  }
+  return c;
+}
+
+struct HaLoop::Impl {
+  HaLoopOptions o;
+  Clock* clock;
+  config::EffectiveConfig effective;
+  HaConfig config;
+  Memory memory;
+  std::optional<absl::Time> lock_refreshed_at;
+  dcs::ClusterStatePtr last_cluster = std::make_shared<dcs::ClusterState>();
+  dcs::Version config_version = dcs::kNoVersion - 1;  // never matches: apply on the first cycle
+  internal::Executor executor;
+  std::optional<int> command_ticket;  // a manual command whose task runs
+  std::optional<absl::Time> last_dcs_ok;
+  std::string last_message;
+
+  explicit Impl(HaLoopOptions options)
+      : o(std::move(options)),
+        clock(o.clock != nullptr ? o.clock : RealClock::Get()),
+        executor({o.dcs, o.pg, o.prober, o.worker, o.watchdog, clock}) {
+    ApplyDynamic(o.local.bootstrap.dcs);
+  }
+
+  void ApplyDynamic(const Json& dynamic) {
+    std::vector<std::string> warnings;
+    effective = config::BuildEffectiveConfig(o.local, dynamic, &warnings);
+    for (const auto& w : warnings) PGHA_LOG(WARNING) << w;
+    config = MakeHaConfig(o.local, effective);
+    o.dcs->SetTimeouts(config.ttl, config.retry_timeout);
+    absl::Status s = o.pg->ApplyConfig(effective);
+    if (!s.ok()) PGHA_LOG(ERROR) << "applying the configuration failed: " << s.message();
+  }
+
+  std::string ConnUrl() const {
+    return absl::StrCat("postgres://", o.local.postgresql.connect_address, "/postgres");
+  }
+  std::string ApiUrl() const {
+    return absl::StrCat(o.local.restapi.tls() ? "https" : "http", "://", o.local.restapi.connect_address,
+                        "/patroni");
+  }
+
+  static std::string StateOf(const LocalState& local) {
+    if (local.task.running) {
+      switch (local.task.kind) {
+        case TaskKind::kBootstrap:
+          return "initializing new cluster";
+        case TaskKind::kCreateReplica:
+        case TaskKind::kReinitialize:
+          return "creating replica";
+        case TaskKind::kRestart:
+          return "restarting";
+        case TaskKind::kGracefulDemote:
+          return "stopping";
+        default:
+          return "starting";
+      }
+    }
+    if (local.pg.accepting) return "running";
+    if (local.pg.postmaster_alive) return "starting";
+    if (local.pg.control && !local.pg.control->CleanlyShutDown()) return "crashed";
+    return "stopped";
+  }
+
+  std::string RoleOf(const LocalState& local, bool holds_lock) const {
+    if (local.pg.accepting) return local.pg.in_recovery ? "replica" : "primary";
+    if (local.pg.data_dir != pg::DataDirState::kValid) return "uninitialized";
+    if (holds_lock) return "primary";
+    if (local.pg.control && local.pg.control->WasPrimary()) return "demoted";
+    return "replica";
+  }
+
+  dcs::Member MemberRecord(const LocalState& local, const std::string& state, const std::string& role,
+                           bool paused) const {
+    dcs::Member m;
+    m.name = o.local.name;
+    m.conn_url = ConnUrl();
+    m.api_url = ApiUrl();
+    m.state = state;
+    m.role = role;
+    m.version_text = kPatroniCompatVersion;
+    if (!o.local.postgresql.proxy_address.empty()) {
+      m.proxy_url = absl::StrCat("postgres://", o.local.postgresql.proxy_address, "/postgres");
+    }
+    if (local.pg.accepting) {
+      m.xlog_location = local.pg.WalPosition();
+      m.timeline = local.pg.timeline;
+      if (local.pg.in_recovery) {
+        m.replication_state = local.pg.replication_state;
+        m.receive_lsn = local.pg.receive_lsn;
+        m.replay_lsn = local.pg.replay_lsn;
+      }
+    }
+    m.tags = o.local.tags.all;
+    m.pause = paused;
+    m.pending_restart = local.pg.pending_restart;
+    if (scheduled_restart) m.scheduled_restart = Json{{"schedule", dcs::FormatTimestamp(scheduled_restart->at)}};
+    return m;
+  }
+
+  // A restart requested for later (POST /restart with schedule).
+  struct ScheduledRestart {
+    absl::Time at;
+    Command command;
+  };
+  std::optional<ScheduledRestart> scheduled_restart;
+  bool reload_pending = false;
+
+  bool StartManualTask(const Command& command, const dcs::ClusterState& cluster, LocalState& local,
+                       bool holds_lock) {
+    const dcs::Member* leader = cluster.LeaderMember();
+    std::optional<pg::Upstream> upstream;
+    if (leader != nullptr && !holds_lock) upstream = pg::Upstream{leader->name, leader->Host(), leader->Port()};
+    StartTask t{command.kind == Command::Kind::kReinitialize ? TaskKind::kReinitialize : TaskKind::kRestart,
+                upstream};
+    bool standby = local.pg.accepting ? local.pg.in_recovery : !holds_lock;
+    t.candidate = standby ? "replica" : "primary";
+    if (!executor.StartTask(t, cluster, config)) return false;
+    local.task = TaskState{t.kind, true, false, false, ""};
+    return true;
+  }
+
+  void HandleCommands(const dcs::ClusterState& cluster, LocalState& local, bool holds_lock) {
+    if (command_ticket && local.task.finished) {
+      o.board->Complete(*command_ticket, {true, local.task.succeeded, local.task.succeeded ? 200 : 503,
+                                          local.task.succeeded ? "done" : local.task.error, nullptr});
+      command_ticket.reset();
+    }
+    while (auto next = o.board->TakeCommand()) {
+      auto [ticket, command] = *next;
+      auto complete = [&](bool ok, int code, std::string msg, Json body = nullptr) {
+        o.board->Complete(ticket, {true, ok, code, std::move(msg), std::move(body)});
+      };
+      const Json& p = command.payload;
+      switch (command.kind) {
+        case Command::Kind::kReload:
+          reload_pending = true;
+          complete(true, 202, "reload scheduled");
+          break;
+        case Command::Kind::kSwitchover: {
+          dcs::FailoverRequest f;
+          f.leader = p.value("leader", "");
+          f.candidate = p.value("candidate", "");
+          f.scheduled_at_text = p.value("scheduled_at", "");
+          if (!f.scheduled_at_text.empty()) {
+            auto t = dcs::ParseTimestamp(f.scheduled_at_text);
+            if (t.ok()) f.scheduled_at_text = dcs::FormatTimestamp(*t);
+          }
+          absl::Status s = o.dcs->WriteFailover(f, cluster.failover ? cluster.failover->version : dcs::kNoVersion);
+          complete(s.ok(), s.ok() ? 200 : 503, std::string(s.message()));
+          break;
+        }
+        case Command::Kind::kCancelSwitchover: {
+          const dcs::FailoverRequest* f = cluster.PendingFailover();
+          if (f == nullptr || !f->scheduled_at) {
+            complete(false, 404, "No scheduled switchover");
+            break;
+          }
+          absl::Status s = o.dcs->ClearFailover(f->version);
+          complete(s.ok(), s.ok() ? 200 : 409,
+                   s.ok() ? "Successfully deleted scheduled switchover" : "Could not delete scheduled switchover");
+          break;
+        }
+        case Command::Kind::kPatchConfig: {
+          if (!cluster.config) {
+            complete(false, 503, "no dynamic configuration in the DCS");
+            break;
+          }
+          Json merged = config::MergePatch(cluster.config->data, p);
+          absl::Status s = o.dcs->WriteConfig(merged, cluster.config->version);
+          if (s.ok()) {
+            complete(true, 200, "", merged);
+          } else {
+            complete(false, absl::IsAborted(s) ? 409 : 503, absl::IsAborted(s) ? "Conflict" : std::string(s.message()));
+          }
+          break;
+        }
+        case Command::Kind::kPutConfig: {
+          absl::Status s = o.dcs->PutConfig(p);
+          complete(s.ok(), s.ok() ? 200 : 502, std::string(s.message()), s.ok() ? p : Json(nullptr));
+          break;
+        }
+        case Command::Kind::kScheduleRestart:
+          if (scheduled_restart) {
+            complete(false, 409, "Failed to submit restart: another restart is already scheduled");
+          } else {
+            scheduled_restart = ScheduledRestart{command.schedule.value_or(clock->Now()), command};
+            complete(true, 202, "Restart scheduled");
+          }
+          break;
+        case Command::Kind::kCancelRestart:
+          if (scheduled_restart) {
+            scheduled_restart.reset();
+            complete(true, 200, "scheduled restart deleted");
+          } else {
+            complete(false, 404, "no restarts are scheduled");
+          }
+          break;
+        case Command::Kind::kRestart:
+        case Command::Kind::kReinitialize: {
+          bool reinit = command.kind == Command::Kind::kReinitialize;
+          if (reinit && holds_lock) {
+            complete(false, 503, "I am the leader, can not reinitialize");
+            break;
+          }
+          if (reinit && !cluster.LeaderMember()) {
+            complete(false, 503, "Cluster has no leader, can not reinitialize");
+            break;
+          }
+          if (local.task.running || command_ticket) {
+            complete(false, 503, reinit ? "reinitialize already in progress" : "restart already in progress");
+            break;
+          }
+          if (!StartManualTask(command, cluster, local, holds_lock)) {
+            complete(false, 503, "another action is in progress");
+            break;
+          }
+          if (reinit) {
+            complete(true, 200, "reinitialize started");
+          } else {
+            command_ticket = ticket;
+          }
+          break;
+        }
+      }
+    }
+    if (scheduled_restart && clock->Now() >= scheduled_restart->at && !local.task.running && !command_ticket) {
+      Command c = scheduled_restart->command;
+      scheduled_restart.reset();
+      PGHA_LOG(INFO) << "running the scheduled restart";
+      StartManualTask(c, cluster, local, holds_lock);
+    }
+  }
+
+  std::string Cycle(std::optional<std::string>* exit_reason) {
+    absl::Time started = clock->Monotonic();
+    LocalState local;
+    local.now = started;
+    local.wall_now = clock->Now();
+    local.memory = memory;
+    local.lock_refreshed_at = lock_refreshed_at;
+    local.task = o.worker->Poll();
+    auto loaded = o.dcs->Load();
+    if (loaded.ok()) {
+      last_cluster = *loaded;
+      local.dcs_ok = true;
+      last_dcs_ok = clock->Now();
+      for (const auto& e : last_cluster->decode_errors) PGHA_LOG(WARNING) << "DCS: " << e;
+    } else {
+      local.dcs_ok = false;
+      PGHA_LOG(ERROR) << "reading the cluster from the DCS failed: " << loaded.status().message();
+    }
+    const dcs::ClusterState& cluster = *last_cluster;
+    if (local.dcs_ok && cluster.config && cluster.config->version != config_version) {
+      config_version = cluster.config->version;
+      ApplyDynamic(cluster.config->data);
+    }
+    local.pg = o.pg->Observe();
+    bool holds_lock = cluster.leader && cluster.leader->name == config.name;
+    if (local.dcs_ok && !holds_lock) lock_refreshed_at.reset();
+    local.lock_refreshed_at = lock_refreshed_at;
+    // Our own view of the lock's lifetime: without a refresh within ttl it is not ours.
+    if (holds_lock && lock_refreshed_at && started - *lock_refreshed_at > config.ttl && local.pg.accepting &&
+        !local.pg.in_recovery) {
+      PGHA_LOG(ERROR) << "the leader lock was not refreshed for longer than ttl; demoting";
+      (void)o.pg->Stop(pg::StopMode::kImmediate, absl::Seconds(30));
+      local.pg = o.pg->Observe();
+    }
+    if (local.dcs_ok && (!cluster.leader || cluster.PendingFailover() != nullptr)) {
+      std::vector<dcs::Member> others;
+      for (const auto& m : cluster.members) {
+        if (m.name != config.name && !m.api_url.empty()) others.push_back(m);
+      }
+      local.peers = o.prober->Probe(others, absl::Seconds(2));
+    }
+    local.watchdog_usable = o.watchdog->Usable();
+    if (local.dcs_ok) HandleCommands(cluster, local, holds_lock);
+    if (reload_pending && o.reload) {
+      reload_pending = false;
+      if (auto fresh = o.reload()) {
+        o.local = *fresh;
+        ApplyDynamic(cluster.config ? cluster.config->data : o.local.bootstrap.dcs);
+        PGHA_LOG(INFO) << "local configuration reloaded";
+      }
+    }
+
+    Decision decision = Decide(cluster, local, config);
+    internal::ExecOutcome outcome = executor.Run(decision, cluster, config, local);
+    memory = decision.memory;
+    lock_refreshed_at = local.lock_refreshed_at;
+    if (outcome.exit_reason) *exit_reason = outcome.exit_reason;
+
+    // What we are now, for the DCS and the REST API.
+    LocalState after = local;
+    after.pg = o.pg->Observe();
+    after.task.running = after.task.running || o.worker->Poll().running;
+    // The executor keeps lock_refreshed_at set exactly while the last lock operation succeeded.
+    bool holding = lock_refreshed_at.has_value();
+    bool paused = cluster.IsPaused();
+    // The watchdog guards a primary while it may write.
+    bool is_primary = after.pg.accepting && !after.pg.in_recovery && holding;
+    if (is_primary && !paused && config.watchdog != WatchdogMode::kOff) {
+      absl::Status w = o.watchdog->Activate(config.ttl - absl::Seconds(5));
+      if (!w.ok() && config.watchdog == WatchdogMode::kRequired) {
+        PGHA_LOG(ERROR) << "watchdog required but not usable: " << w.message();
+      }
+    } else if (o.watchdog->Active()) {
+      o.watchdog->Disable();
+    }
+    std::string state = StateOf(after);
+    std::string role = RoleOf(after, holding);
+    if (local.dcs_ok) {
+      absl::Status w = o.dcs->WriteMember(MemberRecord(after, state, role, paused));
+      if (!w.ok()) PGHA_LOG(WARNING) << "writing the member key failed: " << w.message();
+      (void)o.dcs->KeepAlive();
+    }
+    NodeStatus status;
+    status.name = config.name;
+    status.scope = o.local.scope;
+    status.state = state;
+    status.role = role;
+    status.holds_lock = holding;
+    status.pg = after.pg;
+    status.cluster = last_cluster;
+    status.dcs_ok = local.dcs_ok;
+    status.dcs_last_seen = last_dcs_ok;
+    status.loop_last_run = clock->Now();
+    status.paused = paused;
+    status.tags = o.local.tags.all;
+    status.watchdog_failed = config.watchdog == WatchdogMode::kRequired && !o.watchdog->Usable();
+    status.last_message = decision.message;
+    status.conn_url = ConnUrl();
+    status.api_url = ApiUrl();
+    status.sync_standby = cluster.sync && cluster.sync->Contains(config.name);
+    if (scheduled_restart) {
+      status.scheduled_restart = Json{{"schedule", dcs::FormatTimestamp(scheduled_restart->at)}};
+    }
+    o.board->Publish(std::move(status));
+    std::string line = decision.message;
+    if (!outcome.completed) absl::StrAppend(&line, " (failed: ", outcome.failure, ")");
+    return line;
+  }
+};
+
+HaLoop::HaLoop(HaLoopOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+HaLoop::~HaLoop() = default;
+
+std::string HaLoop::RunCycle() {
+  if (reload_requested_.exchange(false)) impl_->reload_pending = true;
+  std::string line = impl_->Cycle(&exit_reason_);
+  if (line != impl_->last_message || !absl::StartsWith(line, "no action")) {
+    PGHA_LOG(INFO) << line;
+  } else {
+    PGHA_LOG(DEBUG) << line;
+  }
+  impl_->last_message = line;
+  return line;
+}
+
+void HaLoop::ReloadLocalConfig(const config::Config& local) {
+  impl_->o.local = local;
+  impl_->config_version = dcs::kNoVersion - 1;  // re-merge with the dynamic configuration
+  PGHA_LOG(INFO) << "local configuration reloaded";
+}
+
+void HaLoop::Run() {
+  Clock* clock = impl_->clock;
+  while (!stop_requested_ && !exit_reason_) {
+    absl::Time started = clock->Monotonic();
+    RunCycle();
+    if (exit_reason_ || stop_requested_) break;
+    absl::Time next = started + impl_->config.loop_wait;
+    // Wait for the next cycle, waking at once when the cluster changes in the DCS or the REST
+    // API hands us a command. Slices keep signal handling prompt.
+    while (!stop_requested_) {
+      absl::Time now = clock->Monotonic();
+      if (now >= next) break;
+      absl::Duration slice = std::min(next - now, absl::Seconds(1));
+      auto changed = impl_->o.dcs->WaitForChange(*impl_->last_cluster, slice);
+      if (changed.ok() && *changed) break;
+      if (!changed.ok()) impl_->o.board->WaitForWake(slice);
+      if (reload_requested_ || impl_->o.board->ConsumeWake()) break;
+    }
+  }
+}
+
+void HaLoop::Shutdown() {
+  Impl& d = *impl_;
+  auto cluster = d.o.dcs->Load();
+  bool paused = cluster.ok() && (*cluster)->IsPaused();
+  if (paused) {
+    PGHA_LOG(INFO) << "shutting down; paused: leaving PostgreSQL running";
+    d.o.watchdog->Disable();
+    return;
+  }
+  pg::Observation o = d.o.pg->Observe();
+  bool was_primary = o.accepting && !o.in_recovery;
+  PGHA_LOG(INFO) << "shutting down: stopping PostgreSQL";
+  absl::Status stopped = d.o.pg->Stop(pg::StopMode::kFast, std::max(absl::Seconds(60), d.config.ttl));
+  d.o.watchdog->Disable();
+  if (!stopped.ok()) {
+    PGHA_LOG(ERROR) << "PostgreSQL did not stop (" << stopped.message() << "); keeping the leader lock";
+    return;
+  }
+  if (cluster.ok() && (*cluster)->leader && (*cluster)->leader->name == d.config.name) {
+    pg::Observation after = d.o.pg->Observe();
+    if (was_primary && after.control) {
+      dcs::ClusterStatus status = (*cluster)->status;
+      status.optime = after.control->checkpoint_lsn;
+      (void)d.o.dcs->WriteStatus(status, (*cluster)->status.version);
+    }
+    absl::Status released = d.o.dcs->ReleaseLeaderLock(d.config.name, *(*cluster)->leader);
+    PGHA_LOG(INFO) << (released.ok() ? "leader lock released" : "could not release the leader lock: ")
+                   << (released.ok() ? "" : released.message());
+  }
+  (void)d.o.dcs->CloseSession();
+}
+
+}  // namespace pgha::ha

@@ -1,0 +1,127 @@
+// The bodies of the slow tasks the worker runs.
+#include "absl/strings/str_cat.h"
+#include "executor.h"
+#include "pgha/base/log.h"
+#include "pgha/base/status_macros.h"
+
+namespace pgha::ha::internal {
+namespace {
+
+absl::Duration StartTimeout(const HaConfig& config) {
+  return std::max(absl::Seconds(60), config.primary_start_timeout);
+}
+
+// Rejoin: a node without the lock becomes a replica of `upstream`, checking first that its data
+// has not diverged from the leader's timeline; rewinds or re-clones as the settings allow.
+absl::Status Rejoin(pg::PostgresController& pg, const std::optional<pg::Upstream>& upstream,
+                    bool remove_data, const HaConfig& config) {
+  if (!upstream) return pg.Start(std::nullopt, true, StartTimeout(config));
+  pg::Observation o = pg.Observe();
+  if (o.accepting && !o.in_recovery) {
+    PGHA_RETURN_IF_ERROR(pg.Stop(pg::StopMode::kFast, absl::Seconds(60)));
+  }
+  auto needs = pg.NeedsRewind(*upstream);
+  if (!needs.ok()) {
+    // Without an answer from the leader it is not safe to assume anything: retry next cycle.
+    return absl::UnavailableError(absl::StrCat("cannot check divergence from ", upstream->name, ": ",
+                                               needs.status().message()));
+  }
+  if (*needs) {
+    bool rewound = false;
+    if (pg.CanRewind()) {
+      absl::Status r = pg.Rewind(*upstream);
+      rewound = r.ok();
+      if (!r.ok()) PGHA_LOG(ERROR) << r.message();
+    }
+    if (!rewound) {
+      if (!remove_data) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "this node diverged from ", upstream->name,
+            " and pg_rewind is not possible or failed; reinitialize it (pghactl reinit) or set "
+            "remove_data_directory_on_diverged_timelines"));
+      }
+      PGHA_LOG(WARNING) << "re-cloning from " << upstream->name << " (diverged, configured to remove data)";
+      PGHA_RETURN_IF_ERROR(pg.Stop(pg::StopMode::kImmediate, absl::Seconds(60)));
+      PGHA_RETURN_IF_ERROR(pg.RemoveDataDirectory());
+      PGHA_RETURN_IF_ERROR(pg.CreateReplica({upstream}));
+    }
+  }
+  return pg.Follow(upstream, StartTimeout(config));
+}
+
+// A switchover: stop with a shutdown checkpoint, make sure the candidate received it, publish
+// the final position and release the lock so the candidate takes over with every record.
+absl::Status GracefulDemote(const ExecDeps& d, const HaConfig& config, const dcs::Member& candidate) {
+  pg::PostgresController& pg = *d.pg;
+  (void)pg.Checkpoint();  // makes the shutdown checkpoint quick
+  d.watchdog->Disable();
+  PGHA_RETURN_IF_ERROR(pg.Stop(pg::StopMode::kFast, std::max(absl::Seconds(60), config.ttl)));
+  pg.RunCallback(pg::CallbackAction::kOnRoleChange, "demoted");
+  pg::Observation o = pg.Observe();
+  Lsn checkpoint = o.control ? o.control->checkpoint_lsn : 0;
+  absl::Time deadline = d.clock->Monotonic() + absl::Seconds(10);
+  while (checkpoint != 0) {
+    auto peers = d.prober->Probe({candidate}, absl::Seconds(2));
+    if (!peers.empty() && peers[0].reachable && peers[0].wal_position.value_or(0) > checkpoint) break;
+    if (d.clock->Monotonic() >= deadline) {
+      PGHA_LOG(WARNING) << candidate.name << " has not confirmed the shutdown checkpoint; releasing anyway";
+      break;
+    }
+    d.clock->SleepFor(absl::Milliseconds(100));
+  }
+  PGHA_ASSIGN_OR_RETURN(dcs::ClusterStatePtr now, d.dcs->Load(dcs::ReadMode::kLinearizable));
+  if (!now->leader || now->leader->name != config.name) return absl::OkStatus();
+  if (checkpoint != 0) {
+    dcs::ClusterStatus status = now->status;
+    status.optime = checkpoint;
+    (void)d.dcs->WriteStatus(status, now->status.version);
+  }
+  PGHA_LOG(INFO) << "leader lock released for " << candidate.name;
+  return d.dcs->ReleaseLeaderLock(config.name, *now->leader);
+}
+
+}  // namespace
+
+std::function<absl::Status()> Executor::TaskBody(const ha::StartTask& task,
+                                                 const dcs::ClusterState& cluster,
+                                                 const HaConfig& config) {
+  ExecDeps d = d_;
+  HaConfig cfg = config;
+  std::optional<pg::Upstream> upstream = task.upstream;
+  switch (task.kind) {
+    case TaskKind::kBootstrap:
+      return [d] { return d.pg->Bootstrap(); };
+    case TaskKind::kCreateReplica:
+      return [d, upstream, cfg]() -> absl::Status {
+        PGHA_RETURN_IF_ERROR(d.pg->CreateReplica({upstream}));
+        return d.pg->Start(upstream, true, StartTimeout(cfg));
+      };
+    case TaskKind::kRejoin: {
+      bool remove = task.remove_data;
+      return [d, upstream, remove, cfg] { return Rejoin(*d.pg, upstream, remove, cfg); };
+    }
+    case TaskKind::kStartPrimary:
+      return [d, cfg] { return d.pg->Start(std::nullopt, false, cfg.primary_start_timeout + absl::Seconds(1)); };
+    case TaskKind::kGracefulDemote: {
+      const dcs::Member* m = cluster.FindMember(task.candidate);
+      dcs::Member candidate = m != nullptr ? *m : dcs::Member{};
+      return [d, cfg, candidate] { return GracefulDemote(d, cfg, candidate); };
+    }
+    case TaskKind::kRestart: {
+      bool standby = task.candidate == "replica";
+      return [d, upstream, standby, cfg] { return d.pg->Restart(upstream, standby, StartTimeout(cfg)); };
+    }
+    case TaskKind::kReinitialize:
+      return [d, upstream, cfg]() -> absl::Status {
+        PGHA_RETURN_IF_ERROR(d.pg->Stop(pg::StopMode::kImmediate, absl::Seconds(60)));
+        PGHA_RETURN_IF_ERROR(d.pg->RemoveDataDirectory());
+        PGHA_RETURN_IF_ERROR(d.pg->CreateReplica({upstream}));
+        return d.pg->Start(upstream, true, StartTimeout(cfg));
+      };
+    case TaskKind::kNone:
+      break;
+  }
+  return [] { return absl::OkStatus(); };
+}
+
+}  // namespace pgha::ha::internal
