@@ -51,6 +51,33 @@ LoadResult LoadLocalConfigFromText(const std::string& text, const std::string& n
   return Finish(std::move(result), env);
 }
 
+LoadResult LoadCtlConfig(const std::string& path, const Environment& env) {
+  LoadResult result;
+  if (!path.empty() && !LoadYamlPath(path, &result.document, &result.diagnostics)) return result;
+  ApplyEnvironment(env, &result.document, &result.diagnostics);
+  // Validate against the full schema, but keep only errors about what a client uses.
+  Diagnostics all;
+  internal::Validator validator(result.document, &all);
+  validator.Validate(result.document.root, {}, *internal::LocalConfigSpec());
+  for (const auto& d : all.all()) {
+    static const char* kClientKeys[] = {"scope", "namespace", "etcd", "etcd3", "consul", "zookeeper",
+                                        "ctl", "restapi.authentication", "kubernetes", "raft", "exhibitor"};
+    bool relevant = false;
+    for (const char* k : kClientKeys) {
+      relevant = relevant || d.key_path == k || absl::StartsWith(d.key_path, std::string(k) + ".");
+    }
+    if (d.severity == Severity::kError && !relevant && d.key_path.empty() &&
+        d.message.find("no DCS configured") != std::string::npos) {
+      relevant = true;
+    }
+    if (relevant) result.diagnostics.Add(d.severity, d.pos, d.key_path, d.message);
+  }
+  if (!result.diagnostics.HasErrors()) {
+    result.config = internal::BuildTypedConfig(result.document.root);
+  }
+  return result;
+}
+
 DynamicLoadResult LoadDynamicConfigFile(const std::string& path) {
   DynamicLoadResult result;
   if (!LoadYamlPath(path, &result.document, &result.diagnostics)) return result;

@@ -39,6 +39,12 @@ LoadResult LoadLocalConfig(const std::string& path, const Environment& env);
 LoadResult LoadLocalConfigFromText(const std::string& text, const std::string& name,
                                    const Environment& env);
 
+// pghactl's reading of a configuration (patronictl's): the same file or directory, but only
+// the parts a client needs (scope, namespace, the DCS section, ctl, restapi for auth/TLS) must
+// be valid; a file holding just `scope:` and `etcd3:` is enough. An empty path with
+// PATRONICTL_CONFIG_FILE unset means "no file" (everything from the command line).
+LoadResult LoadCtlConfig(const std::string& path, const Environment& env);
+
 struct DynamicLoadResult {
   ConfigDocument document;
   Diagnostics diagnostics;
