@@ -166,14 +166,6 @@ absl::StatusOr<bool> LibpqController::WriteConfigFiles(const std::optional<Upstr
   return changed;
 }
 
-absl::StatusOr<PgConnection*> LibpqController::Connection() {
-  std::lock_guard<std::mutex> lock(conn_mu_);
-  if (conn_ && conn_->Healthy()) return conn_.get();
-  conn_.reset();
-  PGHA_ASSIGN_OR_RETURN(conn_, PgConnection::Connect(LocalParams()));
-  return conn_.get();
-}
-
 void LibpqController::DropConnection() {
   std::lock_guard<std::mutex> lock(conn_mu_);
   conn_.reset();
@@ -181,9 +173,13 @@ void LibpqController::DropConnection() {
 
 absl::StatusOr<QueryResult> LibpqController::Query(const std::string& sql,
                                                    const std::vector<std::string>& params) {
-  PGHA_ASSIGN_OR_RETURN(PgConnection * conn, Connection());
+  // The loop and the worker both query: connect, query and drop under one lock.
   std::lock_guard<std::mutex> lock(conn_mu_);
-  auto result = conn->Query(sql, params);
+  if (!conn_ || !conn_->Healthy()) {
+    conn_.reset();
+    PGHA_ASSIGN_OR_RETURN(conn_, PgConnection::Connect(LocalParams()));
+  }
+  auto result = conn_->Query(sql, params);
   if (absl::IsUnavailable(result.status())) conn_.reset();
   return result;
 }
@@ -228,8 +224,7 @@ absl::Status LibpqController::WaitUntilAccepting(absl::Duration timeout) {
   absl::Time deadline = clock_->Monotonic() + timeout;
   absl::Time grace = clock_->Monotonic() + absl::Seconds(2);
   while (true) {
-    DropConnection();
-    if (Connection().ok()) return absl::OkStatus();
+    if (PgConnection::Connect(LocalParams()).ok()) return absl::OkStatus();
     // pg_ctl -W returns before the postmaster wrote its pid file: allow a moment for it.
     if (!postmaster_.Alive() && clock_->Monotonic() > grace) {
       return absl::FailedPreconditionError(

@@ -62,8 +62,6 @@ class LibpqController final : public PostgresController {
   absl::Status WritePgpassFile();
   // Writes postgresql.conf, pg_hba/pg_ident (when configured), standby.signal and pgpass.
   absl::StatusOr<bool> WriteConfigFiles(const std::optional<Upstream>& upstream, bool as_standby);
-  // A usable connection to the local server (reconnecting when needed).
-  absl::StatusOr<PgConnection*> Connection();
   void DropConnection();
   absl::StatusOr<QueryResult> Query(const std::string& sql,
                                     const std::vector<std::string>& params = {});

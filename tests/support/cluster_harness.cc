@@ -1,0 +1,160 @@
+#include "cluster_harness.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "pg_connection.h"
+#include "pgha/api/http_client.h"
+#include "ports.h"
+#include "wait.h"
+
+namespace pgha::testing {
+
+void RequireScenarioPrerequisites() {
+  if (PostgresBinDir().empty()) SkipBinary("PostgreSQL 15 is not installed");
+  if (::geteuid() == 0) SkipBinary("PostgreSQL refuses to run as root; run through ctest");
+}
+
+ClusterHarness::ClusterHarness(ClusterOptions options)
+    : options_(std::move(options)), dir_("pgha-scenario"), dcs_(StartScenarioDcs()) {
+  for (int i = 0; i < options_.nodes; ++i) {
+    NodeSpec s;
+    s.scope = options_.scope;
+    s.name = absl::StrCat("pg", i + 1);
+    s.dir = dir_.Sub(s.name);
+    s.pg_port = FreePort();
+    s.api_port = FreePort();
+    s.dcs_yaml = dcs_->NodeYaml();
+    s.ttl = options_.ttl;
+    s.loop_wait = options_.loop_wait;
+    s.retry_timeout = options_.retry_timeout;
+    s.synchronous_mode = options_.synchronous_mode;
+    s.extra_dynamic = options_.extra_dynamic;
+    s.extra_postgresql = options_.extra_postgresql;
+    std::string yaml = NodeYaml(s);
+    config_paths_.push_back(dir_.WriteFile(s.name + ".yml", yaml));
+    dir_.WriteFile(s.name + "/.keep", "");
+    specs_.push_back(s);
+    daemons_.push_back(nullptr);
+  }
+}
+
+ClusterHarness::~ClusterHarness() {
+  for (int i = 0; i < size(); ++i) {
+    if (daemons_[i]) daemons_[i]->Kill();
+    // A postmaster outlives its killed daemon: stop it by PID as well.
+    KillPostmaster(i);
+  }
+}
+
+void ClusterHarness::StartNode(int i) {
+  std::string binary = std::string(PGHA_BINARY_DIR) + "/pgha";
+  daemons_[i] = std::make_unique<ServerProcess>(std::vector<std::string>{binary, config_paths_[i]},
+                                                dir_.Sub(specs_[i].name + ".log"));
+  if (!daemons_[i]->Start()) throw std::runtime_error("cannot start pgha");
+}
+
+void ClusterHarness::StartAll() {
+  for (int i = 0; i < size(); ++i) StartNode(i);
+}
+
+void ClusterHarness::KillDaemon(int i) {
+  if (daemons_[i]) daemons_[i]->Kill();
+}
+
+void ClusterHarness::TermDaemon(int i) {
+  if (daemons_[i]) daemons_[i]->Stop();
+}
+
+bool ClusterHarness::DaemonRunning(int i) { return daemons_[i] && daemons_[i]->Running(); }
+
+void ClusterHarness::KillPostmaster(int i) {
+  std::ifstream in(specs_[i].dir + "/data/postmaster.pid");
+  std::string first;
+  int pid = 0;
+  if (in && std::getline(in, first) && absl::SimpleAtoi(absl::StripAsciiWhitespace(first), &pid) && pid > 0) {
+    ::kill(pid, SIGKILL);
+    WaitFor([&] { return ::kill(pid, 0) != 0; }, absl::Seconds(30));
+  }
+}
+
+int ClusterHarness::IndexOf(const std::string& name) const {
+  for (int i = 0; i < size(); ++i) {
+    if (specs_[i].name == name) return i;
+  }
+  return -1;
+}
+
+std::pair<int, std::string> ClusterHarness::Rest(int i, const std::string& method, const std::string& path,
+                                                 const std::string& body) const {
+  auto r = api::HttpRequest(method, absl::StrCat("http://127.0.0.1:", specs_[i].api_port, path), body,
+                            absl::Seconds(60));
+  if (!r.ok()) return {0, std::string(r.status().message())};
+  return {r->status, r->body};
+}
+
+std::optional<Json> ClusterHarness::Patroni(int i) const {
+  auto [code, body] = Rest(i, "GET", "/patroni");
+  if (code != 200) return std::nullopt;
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+std::optional<int> ClusterHarness::Primary() const {
+  std::optional<int> found;
+  for (int i = 0; i < size(); ++i) {
+    if (Rest(i, "GET", "/primary").first == 200) {
+      if (found) return std::nullopt;
+      found = i;
+    }
+  }
+  return found;
+}
+
+std::optional<int> ClusterHarness::WaitForHealthy(int replicas, absl::Duration timeout) {
+  std::optional<int> primary;
+  bool ok = WaitFor([&] {
+    primary = Primary();
+    if (!primary) return false;
+    int streaming = 0;
+    for (int i = 0; i < size(); ++i) {
+      if (i == *primary) continue;
+      auto p = Patroni(i);
+      if (p && p->value("role", "") == "replica" && p->value("state", "") == "running" &&
+          Rest(i, "GET", "/replica").first == 200) {
+        auto sql = Sql(i, "SELECT status FROM pg_stat_wal_receiver");
+        if (sql.ok() && sql->size() == 1 && (*sql)[0] == "streaming") ++streaming;
+      }
+    }
+    return streaming >= replicas;
+  }, timeout, absl::Milliseconds(200));
+  return ok ? primary : std::nullopt;
+}
+
+absl::StatusOr<std::vector<std::string>> ClusterHarness::Sql(int i, const std::string& sql) const {
+  auto conn = pg::PgConnection::Connect({{"host", "127.0.0.1"},
+                                         {"port", std::to_string(specs_[i].pg_port)},
+                                         {"user", "postgres"},
+                                         {"dbname", "postgres"},
+                                         {"passfile", specs_[i].dir + "/pgpass"},
+                                         {"connect_timeout", "3"}});
+  if (!conn.ok()) return conn.status();
+  auto r = (*conn)->Query(sql);
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out;
+  for (const auto& row : r->rows) out.push_back(row.empty() || !row[0] ? "" : *row[0]);
+  return out;
+}
+
+std::string ClusterHarness::LogTail(int i) const {
+  return daemons_[i] ? daemons_[i]->LogTail(3000) : "";
+}
+
+}  // namespace pgha::testing
