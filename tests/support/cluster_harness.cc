@@ -37,6 +37,7 @@ ClusterHarness::ClusterHarness(ClusterOptions options)
     s.synchronous_mode = options_.synchronous_mode;
     s.extra_dynamic = options_.extra_dynamic;
     s.extra_postgresql = options_.extra_postgresql;
+    if (options_.customize) options_.customize(i, s);
     std::string yaml = NodeYaml(s);
     config_paths_.push_back(dir_.WriteFile(s.name + ".yml", yaml));
     dir_.WriteFile(s.name + "/.keep", "");
@@ -127,8 +128,7 @@ std::optional<int> ClusterHarness::WaitForHealthy(int replicas, absl::Duration t
     for (int i = 0; i < size(); ++i) {
       if (i == *primary) continue;
       auto p = Patroni(i);
-      if (p && p->value("role", "") == "replica" && p->value("state", "") == "running" &&
-          Rest(i, "GET", "/replica").first == 200) {
+      if (p && p->value("role", "") == "replica" && p->value("state", "") == "running") {
         auto sql = Sql(i, "SELECT status FROM pg_stat_wal_receiver");
         if (sql.ok() && sql->size() == 1 && (*sql)[0] == "streaming") ++streaming;
       }

@@ -40,6 +40,8 @@ struct ClusterOptions {
   bool synchronous_mode = false;
   std::string extra_dynamic;     // YAML under bootstrap.dcs (4 spaces)
   std::string extra_postgresql;  // YAML under postgresql (2 spaces)
+  // Per-node adjustments (tags, REST API settings) before the files are written.
+  std::function<void(int index, NodeSpec& spec)> customize;
 };
 
 class ClusterHarness {

@@ -21,6 +21,7 @@ std::string NodeYaml(const NodeSpec& s) {
       "restapi:\n",
       "  listen: 127.0.0.1:", s.api_port, "\n",
       "  connect_address: 127.0.0.1:", s.api_port, "\n",
+      s.restapi_extra,
       s.dcs_yaml.empty() ? "etcd3:\n  hosts: 127.0.0.1:2379\n" : s.dcs_yaml,
       "bootstrap:\n",
       "  dcs:\n",
@@ -65,6 +66,7 @@ std::string NodeYaml(const NodeSpec& s) {
       "    - host all all 127.0.0.1/32 scram-sha-256\n",
       "    - host replication all 127.0.0.1/32 scram-sha-256\n",
       s.extra_postgresql,
+      s.tags_yaml.empty() ? "" : absl::StrCat("tags:\n", s.tags_yaml),
       s.extra_top);
 }
 

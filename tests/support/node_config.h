@@ -26,6 +26,8 @@ struct NodeSpec {
   std::string extra_dynamic;   // YAML lines appended under bootstrap.dcs (indented 4)
   std::string extra_postgresql;  // YAML lines appended under postgresql (indented 2)
   std::string extra_top;         // YAML appended at the top level
+  std::string restapi_extra;     // YAML lines under restapi (indented 2)
+  std::string tags_yaml;         // YAML lines under tags (indented 2); no tags section if empty
 };
 
 // The YAML text of a node's configuration.

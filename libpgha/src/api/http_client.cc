@@ -86,6 +86,7 @@ absl::StatusOr<HttpResponse> HttpRequest(const std::string& method, const std::s
     if (method == "PUT") return client.Put(path, headers, body, "application/json");
     if (method == "DELETE") return client.Delete(path, headers, body, "application/json");
     if (method == "OPTIONS") return client.Options(path, headers);
+    if (method == "HEAD") return client.Head(path, headers);
     return std::nullopt;
   };
   auto sent = send();
