@@ -138,10 +138,12 @@ TEST_CASE("synchronous mode: every acknowledged commit survives a failover") {
   auto old_primary = c.WaitForHealthy(2, kStart);
   REQUIRE(old_primary);
   REQUIRE(c.Sql(*old_primary, "CREATE TABLE t (id int primary key)").ok());
-  // Wait until a synchronous standby is confirmed: before that, commits are asynchronous.
+  // Wait until a synchronous standby is confirmed in PostgreSQL and published in /sync: only
+  // then may it be promoted (before that, nobody but the old leader may take over).
   REQUIRE(WaitFor([&] {
     auto s = c.Sql(*old_primary, "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'");
-    return s.ok() && (*s)[0] == "1";
+    auto [code, body] = c.Rest(*old_primary, "GET", "/cluster");
+    return s.ok() && (*s)[0] == "1" && code == 200 && body.find("\"sync_standby\"") != std::string::npos;
   }, absl::Seconds(60)));
   std::mutex mu;
   std::set<int> acknowledged;

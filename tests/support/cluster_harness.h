@@ -56,6 +56,7 @@ class ClusterHarness {
   void KillPostmaster(int i);     // SIGKILL the postmaster (from postmaster.pid)
   void TermDaemon(int i);         // SIGTERM and wait for it to exit
   bool DaemonRunning(int i);
+  pid_t DaemonPid(int i) const { return daemons_[i] ? daemons_[i]->pid() : -1; }
   ScenarioDcs& dcs() { return *dcs_; }
 
   int size() const { return static_cast<int>(specs_.size()); }

@@ -1,5 +1,9 @@
 #include "pgha/ha/ha_loop.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "executor.h"
@@ -411,25 +415,95 @@ void HaLoop::ReloadLocalConfig(const config::Config& local) {
   PGHA_LOG(INFO) << "local configuration reloaded";
 }
 
+namespace {
+
+// Whether a DCS change must wake the loop before its next regular cycle: the leader lock, a
+// switchover/failover request, the configuration, the cluster's identity.
+bool NeedsAttention(const dcs::ClusterState& before, const dcs::ClusterState& now) {
+  auto leader = [](const dcs::ClusterState& c) {
+    return c.leader ? std::make_pair(c.leader->name, c.leader->version) : std::make_pair(std::string(), dcs::kNoVersion);
+  };
+  auto version = [](const auto& opt) { return opt ? opt->version : dcs::kNoVersion; };
+  auto leader_role = [](const dcs::ClusterState& c) {
+    const dcs::Member* m = c.LeaderMember();
+    return m != nullptr ? m->role : std::string();
+  };
+  return leader(before) != leader(now) || leader_role(before) != leader_role(now) ||
+         version(before.failover) != version(now.failover) ||
+         version(before.config) != version(now.config) || before.initialize != now.initialize;
+}
+
+}  // namespace
+
 void HaLoop::Run() {
   Clock* clock = impl_->clock;
+  StatusBoard* board = impl_->o.board;
+  // A watcher thread turns "something changed in the DCS" into a wake-up of the loop, so the
+  // loop sleeps in one place (the board) whether the reason to wake is the DCS, a REST command
+  // or a signal, and idles without polling.
+  std::mutex mu;
+  std::condition_variable cv;
+  dcs::ClusterStatePtr watched;  // guarded by mu: the snapshot the last cycle decided on
+  uint64_t cycles = 0;           // guarded by mu
+  bool done = false;             // guarded by mu
+  std::thread watcher([&] {
+    uint64_t seen = 0;
+    while (true) {
+      dcs::ClusterStatePtr state;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return done || cycles != seen; });
+        if (done) return;
+        seen = cycles;
+        state = watched;
+      }
+      while (true) {
+        auto changed = impl_->o.dcs->WaitForChange(*state, absl::Seconds(2));
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (done) return;
+          if (cycles != seen) break;  // the loop ran meanwhile: watch its newer snapshot
+        }
+        if (changed.ok() && *changed) {
+          // Only changes someone must act on at once wake the loop; member keys and status
+          // (which the loop itself writes every cycle) wait for the next regular cycle.
+          auto fresh = impl_->o.dcs->Load();
+          if (!fresh.ok() || NeedsAttention(*state, **fresh)) {
+            board->Wake();
+            break;
+          }
+          state = *fresh;
+          continue;
+        }
+        if (!changed.ok()) clock->SleepFor(absl::Seconds(1));  // the DCS is down: do not spin
+      }
+    }
+  });
   while (!stop_requested_ && !exit_reason_) {
     absl::Time started = clock->Monotonic();
     RunCycle();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      watched = impl_->last_cluster;
+      ++cycles;
+    }
+    cv.notify_all();
     if (exit_reason_ || stop_requested_) break;
     absl::Time next = started + impl_->config.loop_wait;
-    // Wait for the next cycle, waking at once when the cluster changes in the DCS or the REST
-    // API hands us a command. Slices keep signal handling prompt.
-    while (!stop_requested_) {
+    while (!stop_requested_ && !reload_requested_) {
       absl::Time now = clock->Monotonic();
       if (now >= next) break;
-      absl::Duration slice = std::min(next - now, absl::Seconds(1));
-      auto changed = impl_->o.dcs->WaitForChange(*impl_->last_cluster, slice);
-      if (changed.ok() && *changed) break;
-      if (!changed.ok()) impl_->o.board->WaitForWake(slice);
-      if (reload_requested_ || impl_->o.board->ConsumeWake()) break;
+      board->WaitForWake(next - now);
+      // Returning before `next` means a wake-up (DCS change, command, signal).
+      if (clock->Monotonic() < next) break;
     }
   }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  watcher.join();
 }
 
 void HaLoop::Shutdown() {
