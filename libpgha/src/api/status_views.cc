@@ -150,6 +150,8 @@ std::string MetricsText(const ha::NodeStatus& s) {
   metric("patroni_postmaster_start_time", "gauge", "Epoch seconds since Postgres started.",
          o.postmaster_start_time ? absl::StrFormat("%.6f", absl::ToDoubleSeconds(*o.postmaster_start_time - absl::UnixEpoch()))
                                  : "0");
+  // patroni_master: the name Patroni 3 dashboards use (Patroni 4 dropped it).
+  metric("patroni_master", "gauge", "Value is 1 if this node is the leader, 0 otherwise.", primary ? "1" : "0");
   metric("patroni_primary", "gauge", "Value is 1 if this node is the leader, 0 otherwise.", primary ? "1" : "0");
   metric("patroni_xlog_location", "counter",
          "Current location of the Postgres transaction log, 0 if this node is not the leader.",

@@ -567,15 +567,32 @@ SpecPtr DynamicConfigSpec() {
           Opt("master_start_timeout", Int(0, std::nullopt, "s")),
           Opt("master_stop_timeout", Int(0, std::nullopt, "s")),
           Opt("primary_race_backoff", Int(0, std::nullopt, "s")),
-          Opt("synchronous_mode", WithCheck(Any(), CheckSynchronousMode)),
+          Opt("synchronous_mode", WithCheck(WithCheck(Any(), CheckSynchronousMode),
+                                            [](const Json& v, const KeyPath& path, Validator& val) {
+                                              if (v == "quorum") {
+                                                val.Warning(path, "quorum commit is not implemented by pgha: "
+                                                                  "synchronous_mode quorum behaves as on");
+                                              }
+                                            })),
           Opt("synchronous_mode_strict", Bool()),
           Opt("synchronous_node_count", Int(1)),
-          Opt("failsafe_mode", Bool()),
+          Opt("failsafe_mode", WithCheck(Bool(), [](const Json& v, const KeyPath& path, Validator& val) {
+                if (v == true) {
+                  val.Warning(path, "failsafe_mode is not implemented by pgha: a primary that loses the DCS "
+                                    "demotes, as with failsafe_mode off");
+                }
+              })),
           Opt("check_timeline", Bool()),
           Opt("pause", Nullable(Bool())),
           Opt("member_slots_ttl", Int(0, std::nullopt, "s")),
           Opt("postgresql", Nullable(DynamicPostgresql())),
-          Opt("standby_cluster", Nullable(StandbyCluster())),
+          Opt("standby_cluster", WithCheck(Nullable(StandbyCluster()),
+                                           [](const Json& v, const KeyPath& path, Validator& val) {
+                                             if (v.is_object() && !v.empty()) {
+                                               val.Warning(path, "standby clusters are not implemented by pgha yet: "
+                                                                 "the section is ignored");
+                                             }
+                                           })),
           Opt("slots", Nullable(Slots())),
           Opt("permanent_slots", Nullable(Slots())),
           Opt("permanent_replication_slots", Nullable(Slots())),
