@@ -100,7 +100,7 @@ TEST_CASE("a Patroni 3.0.2 cluster written into the DCS by hand loads into a cor
   CHECK(f->leader == "pg1");
   CHECK(f->candidate == "pg2");
   REQUIRE(f->scheduled_at);
-  CHECK(dcs::FormatTimestamp(*f->scheduled_at) == "2026-11-22T04:07:27.000000+00:00");
+  CHECK(dcs::FormatTimestamp(*f->scheduled_at) == "2026-11-22T04:07:27+00:00");
   CHECK_FALSE(s.IsPaused());
 }
 

@@ -219,8 +219,8 @@ Reply PostRestart(const ActionContext& ctx, const httplib::Request& req) {
       scheduled = true;
     } else if (k == "role") {
       std::string role = Field(*body, "role");
-      if (role != "master" && role != "primary" && role != "replica" && role != "standby_leader") {
-        return TextReply(400, "PostgreSQL role should be either primary, standby_leader or replica");
+      if (role != "master" && role != "primary" && role != "replica") {
+        return TextReply(400, "PostgreSQL role should be either primary or replica");
       }
       command.role_filter = role == "master" ? "primary" : role;
     } else if (k == "postgres_version") {
@@ -233,15 +233,29 @@ Reply PostRestart(const ActionContext& ctx, const httplib::Request& req) {
     } else if (k == "restart_pending") {
       command.only_if_pending = it.value() == true;
     } else if (k == "timeout") {
-      if (!it.value().is_number()) return TextReply(400, "timeout must be a number of seconds");
-      command.timeout = absl::Seconds(it.value().get<double>());
+      // Patroni's parse_int(value, 's'): 30, "30", "30s", "5min".
+      std::optional<int64_t> seconds;
+      if (it.value().is_number()) {
+        seconds = static_cast<int64_t>(it.value().get<double>());
+      } else if (it.value().is_string()) {
+        std::string text = it.value().get<std::string>();
+        static const std::regex kWithUnit(R"(^\s*(\d+)\s*(ms|s|min|h|d)?\s*$)");
+        std::smatch m;
+        if (std::regex_match(text, m, kWithUnit)) {
+          int64_t n = std::stoll(m[1].str());
+          std::string unit = m[2].str();
+          seconds = unit == "ms" ? n / 1000 : unit == "min" ? n * 60 : unit == "h" ? n * 3600 : unit == "d" ? n * 86400 : n;
+        }
+      }
+      if (!seconds || *seconds <= 0) return TextReply(400, "Timeout should be a positive number of seconds");
+      command.timeout = absl::Seconds(*seconds);
     } else {
       return TextReply(400, absl::StrCat("Unknown filter for the scheduled restart: ", k));
     }
   }
   command.payload = *body;
   if (scheduled) {
-    if (status->paused) return TextReply(500, "Can't schedule restart in the paused state");
+    if (status->paused) return TextReply(400, "Can't schedule restart in the paused state");
     command.kind = ha::Command::Kind::kScheduleRestart;
     command.schedule = schedule;
     ha::CommandResult r = Submit(ctx, command, absl::Seconds(30));

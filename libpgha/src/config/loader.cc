@@ -66,11 +66,11 @@ LoadResult LoadCtlConfig(const std::string& path, const Environment& env) {
     for (const char* k : kClientKeys) {
       relevant = relevant || d.key_path == k || absl::StartsWith(d.key_path, std::string(k) + ".");
     }
-    if (d.severity == Severity::kError && !relevant && d.key_path.empty() &&
-        d.message.find("no DCS configured") != std::string::npos) {
-      relevant = true;
-    }
-    if (relevant) result.diagnostics.Add(d.severity, d.pos, d.key_path, d.message);
+    // A client needs neither a scope (clusters are named on the command line) nor a DCS
+    // section (-d/--dcs-url) from the file: the caller checks what its command needs.
+    bool missing = d.message == "required setting is missing" ||
+                   d.message.find("no DCS configured") != std::string::npos;
+    if (relevant && !missing) result.diagnostics.Add(d.severity, d.pos, d.key_path, d.message);
   }
   if (!result.diagnostics.HasErrors()) {
     result.config = internal::BuildTypedConfig(result.document.root);

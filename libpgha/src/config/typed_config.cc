@@ -200,6 +200,8 @@ Config BuildTypedConfig(const Json& doc) {
   c.log.file_size = ReadInt64(log, "file_size", 25'000'000);
   c.log.mode = static_cast<int>(ReadInt64(log, "mode", 0600));
 
+  c.dcs.configured = doc.contains("etcd3") || doc.contains("etcd") || doc.contains("consul") ||
+                     doc.contains("zookeeper");
   if (doc.contains("etcd3")) {
     c.dcs.kind = DcsKind::kEtcd3;
     c.dcs.etcd = ReadEtcd(doc["etcd3"], false);

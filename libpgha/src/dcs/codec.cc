@@ -52,7 +52,10 @@ std::string RelativeKey(const std::string& prefix, const std::string& key) {
 }  // namespace
 
 std::string FormatTimestamp(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S%Ez", t, absl::UTCTimeZone());
+  // Python's isoformat(): microseconds only when there are any.
+  bool whole_second = absl::ToUnixMicros(t) % 1000000 == 0;
+  return absl::FormatTime(whole_second ? "%Y-%m-%dT%H:%M:%S%Ez" : "%Y-%m-%dT%H:%M:%E6S%Ez", t,
+                          absl::UTCTimeZone());
 }
 
 absl::StatusOr<absl::Time> ParseTimestamp(const std::string& raw) {

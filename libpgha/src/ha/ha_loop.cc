@@ -146,7 +146,7 @@ struct HaLoop::Impl {
     m.tags = o.local.tags.all;
     m.pause = paused;
     m.pending_restart = local.pg.pending_restart;
-    if (scheduled_restart) m.scheduled_restart = Json{{"schedule", dcs::FormatTimestamp(scheduled_restart->at)}};
+    if (scheduled_restart) m.scheduled_restart = ScheduledRestartJson();
     return m;
   }
 
@@ -154,7 +154,23 @@ struct HaLoop::Impl {
   struct ScheduledRestart {
     absl::Time at;
     Command command;
+    std::optional<absl::Time> postmaster_start_time;  // a restart meanwhile cancels it
   };
+
+  // Patroni's scheduled_restart document: the request's filters and the schedule.
+  Json ScheduledRestartJson() const {
+    Json j = Json::object();
+    j["schedule"] = dcs::FormatTimestamp(scheduled_restart->at);
+    const Json& p = scheduled_restart->command.payload;
+    for (const char* k : {"role", "postgres_version", "restart_pending", "timeout"}) {
+      if (p.contains(k)) j[k] = p[k];
+    }
+    if (scheduled_restart->postmaster_start_time) {
+      j["postmaster_start_time"] = absl::FormatTime("%Y-%m-%d %H:%M:%E6S%Ez",
+                                                    *scheduled_restart->postmaster_start_time, absl::UTCTimeZone());
+    }
+    return j;
+  }
   std::optional<ScheduledRestart> scheduled_restart;
   bool reload_pending = false;
 
@@ -205,12 +221,11 @@ struct HaLoop::Impl {
         case Command::Kind::kCancelSwitchover: {
           const dcs::FailoverRequest* f = cluster.PendingFailover();
           if (f == nullptr || !f->scheduled_at) {
-            complete(false, 404, "No scheduled switchover");
+            complete(false, 404, "no switchover is scheduled");
             break;
           }
           absl::Status s = o.dcs->ClearFailover(f->version);
-          complete(s.ok(), s.ok() ? 200 : 409,
-                   s.ok() ? "Successfully deleted scheduled switchover" : "Could not delete scheduled switchover");
+          complete(s.ok(), s.ok() ? 200 : 409, s.ok() ? "scheduled switchover deleted" : "Conflict");
           break;
         }
         case Command::Kind::kPatchConfig: {
@@ -234,9 +249,10 @@ struct HaLoop::Impl {
         }
         case Command::Kind::kScheduleRestart:
           if (scheduled_restart) {
-            complete(false, 409, "Failed to submit restart: another restart is already scheduled");
+            complete(false, 409, "Another restart is already scheduled");
           } else {
-            scheduled_restart = ScheduledRestart{command.schedule.value_or(clock->Now()), command};
+            scheduled_restart = ScheduledRestart{command.schedule.value_or(clock->Now()), command,
+                                                 local.pg.postmaster_start_time};
             complete(true, 202, "Restart scheduled");
           }
           break;
@@ -275,6 +291,11 @@ struct HaLoop::Impl {
           break;
         }
       }
+    }
+    if (scheduled_restart && scheduled_restart->postmaster_start_time && local.pg.postmaster_start_time &&
+        *scheduled_restart->postmaster_start_time != *local.pg.postmaster_start_time) {
+      PGHA_LOG(INFO) << "cancelling the scheduled restart: PostgreSQL was restarted meanwhile";
+      scheduled_restart.reset();
     }
     if (scheduled_restart && clock->Now() >= scheduled_restart->at && !local.task.running && !command_ticket) {
       Command c = scheduled_restart->command;
@@ -385,7 +406,9 @@ struct HaLoop::Impl {
     status.api_url = ApiUrl();
     status.sync_standby = cluster.sync && cluster.sync->Contains(config.name);
     if (scheduled_restart) {
-      status.scheduled_restart = Json{{"schedule", dcs::FormatTimestamp(scheduled_restart->at)}};
+      Json j = ScheduledRestartJson();
+      j.erase("postmaster_start_time");  // the REST answer leaves it out, as Patroni does
+      status.scheduled_restart = j;
     }
     o.board->Publish(std::move(status));
     std::string line = decision.message;

@@ -67,7 +67,7 @@ void LibpqController::ReadTimelineHistory(Observation* o) const {
     o->timeline_history.push_back(std::move(h));
   }
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) o->timeline_history_time = absl::FromTimeT(st.st_mtime);
+  if (::stat(path.c_str(), &st) == 0) o->timeline_history_time = absl::TimeFromTimespec(st.st_mtim);
 }
 
 Observation LibpqController::Observe() {

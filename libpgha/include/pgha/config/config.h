@@ -87,6 +87,7 @@ struct ZooKeeperConfig {
 };
 
 struct DcsConfig {
+  bool configured = false;  // the configuration has a DCS section
   DcsKind kind = DcsKind::kEtcd3;
   EtcdConfig etcd;
   ConsulConfig consul;

@@ -40,9 +40,9 @@ LoadResult LoadLocalConfigFromText(const std::string& text, const std::string& n
                                    const Environment& env);
 
 // pghactl's reading of a configuration (patronictl's): the same file or directory, but only
-// the parts a client needs (scope, namespace, the DCS section, ctl, restapi for auth/TLS) must
-// be valid; a file holding just `scope:` and `etcd3:` is enough. An empty path with
-// PATRONICTL_CONFIG_FILE unset means "no file" (everything from the command line).
+// the parts a client uses (scope, namespace, the DCS section, ctl, restapi auth/TLS) are
+// checked, and none of them is required (a cluster can be named on the command line and the
+// DCS given with -d; Config::dcs.configured tells). An empty path means "no file".
 LoadResult LoadCtlConfig(const std::string& path, const Environment& env);
 
 struct DynamicLoadResult {
