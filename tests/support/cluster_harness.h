@@ -75,6 +75,7 @@ class ClusterHarness {
   // SQL as the superuser on node i (first column of each row).
   absl::StatusOr<std::vector<std::string>> Sql(int i, const std::string& sql) const;
   std::string LogTail(int i) const;
+  const std::string& config_path(int i) const { return config_paths_[i]; }
 
  private:
   ClusterOptions options_;
