@@ -117,6 +117,7 @@ int Run(const std::string& config_path) {
   rest_options.config = cfg.restapi;
   rest_options.board = &board;
   rest_options.prober = &prober;
+  rest_options.live_positions = [&] { return controller->ObservePositions(); };
   rest_options.ttl = [&] { return absl::Seconds(ttl_seconds.load()); };
   rest_options.loop_wait = [&] { return absl::Seconds(loop_wait_seconds.load()); };
   auto rest = api::RestServer::Start(rest_options);

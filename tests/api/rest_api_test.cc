@@ -98,6 +98,16 @@ TEST_CASE("REST API on a live cluster") {
       CHECK((*r)["xlog"].contains(field));
     }
     CHECK((*r)["database_system_identifier"] == (*p)["database_system_identifier"]);
+    // The positions are queried when asked (the leader race compares them), not taken from the
+    // last HA cycle: a write just made is already covered.
+    REQUIRE(c.Sql(*primary, "CREATE TABLE IF NOT EXISTS live_position (v int)").ok());
+    auto written = c.Sql(*primary, "INSERT INTO live_position SELECT 1 FROM generate_series(1, 1000); "
+                                   "SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint::text");
+    REQUIRE(written.ok());
+    REQUIRE(written->size() == 1);
+    auto now = c.Patroni(*primary);
+    REQUIRE(now);
+    CHECK((*now)["xlog"]["location"].get<int64_t>() >= std::stoll((*written)[0]));
     auto [code, body] = c.Rest(replica, "GET", "/cluster");
     REQUIRE(code == 200);
     Json cluster = Json::parse(body);

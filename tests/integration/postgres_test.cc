@@ -184,6 +184,51 @@ TEST_CASE("bootstrap, clone, replicate, promote, rewind the old primary, and rei
   CHECK_OK(b.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
+TEST_CASE("two nodes promoted independently to the same timeline number have diverged") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  Node a = MakeNode(root, "a"), b = MakeNode(root, "b"), c = MakeNode(root, "c");
+  REQUIRE_OK(a.pg->Bootstrap());
+  REQUIRE_OK(a.Sql("CREATE TABLE t (v text)"));
+  REQUIRE_OK(a.pg->SyncReplicationSlots({{pg::SlotNameForMember("b")}, {pg::SlotNameForMember("c")}}));
+  for (Node* r : {&b, &c}) {
+    REQUIRE_OK(r->pg->CreateReplica({a.AsUpstream()}));
+    REQUIRE_OK(r->pg->Start(a.AsUpstream(), true, absl::Seconds(60)));
+  }
+  // b is promoted; a keeps writing and c keeps following a; then c is promoted too: both are on
+  // timeline 2, from different switch points.
+  REQUIRE_OK(b.pg->Promote(absl::Seconds(60)));
+  REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('after-b')"));
+  REQUIRE(testing::WaitFor([&] { return HasRow(c, "t", "after-b"); }, absl::Seconds(60)));
+  REQUIRE_OK(c.pg->Promote(absl::Seconds(60)));
+  pg::Observation ob = b.pg->ObservePositions(), oc = c.pg->ObservePositions();
+  REQUIRE(ob.accepting);
+  CHECK_FALSE(ob.in_recovery);
+  CHECK(ob.timeline == 2);
+  CHECK(oc.timeline == 2);
+  CHECK(ob.current_lsn.has_value());
+  REQUIRE_OK(c.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+  CHECK_FALSE(c.pg->ObservePositions().accepting);
+
+  auto needs = c.pg->NeedsRewind(b.AsUpstream());
+  REQUIRE_OK(needs);
+  CHECK(*needs);
+  // pg_rewind cannot repair this (it sees equal timelines and does nothing): the check still
+  // says diverged, which is what makes the rejoin task re-clone or refuse instead of following.
+  REQUIRE(c.pg->CanRewind());
+  REQUIRE_OK(c.pg->Rewind(b.AsUpstream()));
+  auto after_rewind = c.pg->NeedsRewind(b.AsUpstream());
+  REQUIRE_OK(after_rewind);
+  CHECK(*after_rewind);
+  // A re-clone is in step.
+  REQUIRE_OK(c.pg->RemoveDataDirectory());
+  REQUIRE_OK(c.pg->CreateReplica({b.AsUpstream()}));
+  REQUIRE_OK(c.pg->Start(b.AsUpstream(), true, absl::Seconds(60)));
+  auto again = c.pg->NeedsRewind(b.AsUpstream());
+  REQUIRE_OK(again);
+  CHECK_FALSE(*again);
+}
+
 TEST_CASE("a broken bin_dir gives a clear error and touches no data") {
   RequirePostgres();
   testing::TempDir root("pgha-pg");

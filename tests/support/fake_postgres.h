@@ -4,7 +4,7 @@
 // what the HA engine cannot see.
 //
 // WAL model. A node's data is a point (branch, lsn) on a tree of WAL branches. A branch is what
-// one writer produced: PromoteI() opens a branch on timeline + 1 at the switch point; a standby's
+// one writer produced: Promote() opens a branch on timeline + 1 at the switch point; a standby's
 // data started as a primary without promotion (crash recovery, as PostgreSQL does without
 // standby.signal) opens an invisible branch on the same timeline. Two branches with the same
 // timeline number (two nodes promoted independently) are told apart by their id. A branch covers
@@ -44,6 +44,7 @@ struct WalBranch {
   int parent = 0;  // 0: the root
   Lsn start = 0;   // the switch point from the parent
   std::string writer;
+  Lsn written = 0;  // how far the writer wrote
 };
 
 // A position on one branch: a commit, or where a node's data ends.
@@ -109,8 +110,8 @@ class FakePgWorld {
   // Standbys streaming from `primary` right now, and their synchronous state.
   bool Streaming(const FakePostgres& standby) const;
   std::vector<pg::ReplicationRow> ReplicationRows(const FakePostgres& primary) const;
-  // The standbys whose flush a commit waits for (empty with num > 0: nobody can acknowledge).
-  std::vector<const FakePostgres*> SyncSet(const FakePostgres& primary, bool* none_needed) const;
+  // The listed standbys streaming from `primary`, in priority order.
+  std::vector<const FakePostgres*> SyncCandidates(const FakePostgres& primary, const SyncSpec& spec) const;
   void Receive(FakePostgres& standby, bool all);
   uint64_t NewSystemId();
 
@@ -182,7 +183,8 @@ class FakePostgres final : public pg::PostgresController {
   std::string upstream_;
   std::string sync_names_;
   std::vector<std::string> slots_;
-  std::vector<Lsn> pending_;  // commits waiting for synchronous standbys, on branch_
+  std::vector<WalPoint> pending_;  // commits waiting for synchronous standbys
+  std::optional<absl::Time> started_at_;
   bool use_pg_rewind_ = false;
   int promotions_ = 0;
   std::optional<absl::Time> promoted_at_;

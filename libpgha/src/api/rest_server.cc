@@ -149,7 +149,10 @@ class HttpRestServer final : public RestServer {
     auto st = Status();
     std::string path = req.path;
     QueryParams query(req.params.begin(), req.params.end());
-    if (path == "/patroni") return internal::Json(res, 200, PatroniStatus(*st), status_only);
+    if (path == "/patroni") {
+      if (!o_.live_positions) return internal::Json(res, 200, PatroniStatus(*st), status_only);
+      return internal::Json(res, 200, PatroniStatus(WithLivePositions(*st, o_.live_positions())), status_only);
+    }
     if (path == "/cluster") {
       return internal::Json(res, 200, st->cluster ? ClusterView(*st->cluster) : ::pgha::Json{{"members", ::pgha::Json::array()}},
                             status_only);

@@ -77,6 +77,29 @@ Json PatroniStatus(const ha::NodeStatus& s) {
   return r;
 }
 
+ha::NodeStatus WithLivePositions(ha::NodeStatus s, const pg::Observation& live) {
+  pg::Observation& o = s.pg;
+  // The state (running, starting, ...) is the loop's: a server it has not yet seen running is
+  // reported as the loop saw it, positions only refresh what it published.
+  if (!o.accepting) return s;
+  if (!live.accepting) {
+    o.accepting = false;
+    return s;
+  }
+  o.in_recovery = live.in_recovery;
+  o.current_lsn = live.current_lsn;
+  o.receive_lsn = live.receive_lsn;
+  o.replay_lsn = live.replay_lsn;
+  o.replay_timestamp = live.replay_timestamp;
+  o.replay_paused = live.replay_paused;
+  o.timeline = live.timeline;
+  o.replication_state = live.replication_state;
+  o.postmaster_start_time = live.postmaster_start_time;
+  o.server_version = live.server_version;
+  o.replication = live.replication;
+  return s;
+}
+
 Json ClusterView(const dcs::ClusterState& c) {
   Json members = Json::array();
   bool standby_cluster = IsStandbyCluster(c);

@@ -42,6 +42,9 @@ bool RuleLeaderRace(Context& c);
 bool RuleHoldingLock(Context& c);
 bool RuleFollowLeader(Context& c);
 
+// The memory the rules start from: `local.memory` updated with a task that just finished.
+Memory MemoryAfterTask(const LocalState& local);
+
 // Helpers.
 std::optional<pg::Upstream> UpstreamOf(const dcs::Member& member);
 // Whom a replica streams from: its replicatefrom member when that one runs, else the leader.

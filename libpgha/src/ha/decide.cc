@@ -212,11 +212,27 @@ bool RulePostgresDown(Context& c) {
   rejoin.remove_data = c.config.remove_data_directory_on_diverged_timelines ||
                        c.config.remove_data_directory_on_rewind_failure;
   c.Do(rejoin);
-  c.decision.memory.rejoin_needed = false;
-  if (leader != nullptr) c.decision.memory.last_leader = leader->name;
+  c.decision.memory.rejoin_target = leader != nullptr ? leader->name : std::string();
   c.Say(leader != nullptr ? absl::StrCat("starting as a secondary of ", leader->name)
                           : std::string("starting as a secondary (no leader)"));
   return true;
+}
+
+// When a rejoin task ended: only one that succeeded makes its leader the one we follow, because
+// a failed divergence check (the leader unreachable, pg_rewind failed) proves nothing, and a
+// diverged replica must never be pointed at the new leader as if it had been checked.
+Memory MemoryAfterTask(const LocalState& local) {
+  Memory m = local.memory;
+  const TaskState& t = local.task;
+  if (!t.finished || t.kind != TaskKind::kRejoin) return m;
+  if (t.succeeded) {
+    m.last_leader = m.rejoin_target;
+    m.rejoin_needed = false;
+  } else {
+    m.rejoin_needed = true;
+  }
+  m.rejoin_target.clear();
+  return m;
 }
 
 }  // namespace internal
@@ -249,7 +265,10 @@ std::vector<std::string> RuleNames() {
   return out;
 }
 
-Decision Decide(const dcs::ClusterState& cluster, const LocalState& local, const HaConfig& config) {
+Decision Decide(const dcs::ClusterState& cluster, const LocalState& given, const HaConfig& config) {
+  // The rules see the memory with the outcome of a task that just finished already applied.
+  LocalState local = given;
+  local.memory = internal::MemoryAfterTask(given);
   Decision decision;
   decision.memory = local.memory;
   internal::Context c{cluster, local, config, decision};

@@ -366,7 +366,9 @@ struct HaLoop::Impl {
     // What we are now, for the DCS and the REST API.
     LocalState after = local;
     after.pg = o.pg->Observe();
-    after.task.running = after.task.running || o.worker->Poll().running;
+    // Running(), not Poll(): a task that already finished must still be reported to the next
+    // cycle, which learns its outcome only from Poll's one-time `finished`.
+    after.task.running = after.task.running || o.worker->Running();
     // The executor keeps lock_refreshed_at set exactly while the last lock operation succeeded.
     bool holding = lock_refreshed_at.has_value();
     bool paused = cluster.IsPaused();

@@ -110,8 +110,10 @@ void ManageSynchronousReplication(Context& c) {
   if (!key_is_mine || keep.size() != listed.size()) {
     dcs::SyncState s;
     s.leader = c.me();
+    // Strict mode too: a standby that left the GUC must leave `sync`, or it could be promoted
+    // without the commits its replacement acknowledged. An empty list means only this leader
+    // may be promoted; strict mode then blocks commits with "*" until a standby confirms.
     s.sync_standby = keep;
-    if (c.config.synchronous_mode_strict && keep.empty() && key_is_mine) s.sync_standby = listed;
     c.Do(WriteSync{s, version});
     if (pg.synchronous_standby_names != desired_guc) c.Do(SetSyncStandbyNames{desired_guc});
     return;
@@ -306,8 +308,7 @@ bool RuleFollowLeader(Context& c) {
     rejoin.remove_data = c.config.remove_data_directory_on_diverged_timelines ||
                          c.config.remove_data_directory_on_rewind_failure;
     c.Do(rejoin);
-    c.decision.memory.last_leader = leader;
-    c.decision.memory.rejoin_needed = false;
+    c.decision.memory.rejoin_target = leader;
     c.Say(absl::StrCat("following a new leader (", leader, ")"));
     return true;
   }

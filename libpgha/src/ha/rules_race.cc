@@ -108,9 +108,12 @@ bool RuleLeaderRace(Context& c) {
     if (request->candidate == me) {
       manual = true;
     } else {
+      // In synchronous mode a candidate outside `sync` cannot take over, so it does not keep
+      // the others out (Patroni: sync.matches(failover.candidate)).
       const PeerStatus* candidate = PeerNamed(c.local, request->candidate);
       bool candidate_alive = candidate != nullptr && PeerUsable(*candidate) &&
-                             c.cluster.FindMember(request->candidate) != nullptr;
+                             c.cluster.FindMember(request->candidate) != nullptr &&
+                             SyncAllowsPromotion(c, request->candidate);
       if (candidate_alive) {
         eligible = false;
         why_not = absl::StrCat("waiting for ", request->candidate, " to take over (manual failover)");
@@ -118,9 +121,10 @@ bool RuleLeaderRace(Context& c) {
     }
   }
   if (eligible && request != nullptr && request->leader == me && !manual) {
-    // The former leader of a switchover stays out while any other member can take over.
+    // The former leader of a switchover stays out while any other member can take over (in
+    // synchronous mode: a member listed in `sync`; otherwise nobody would ever promote).
     for (const auto& p : c.local.peers) {
-      if (p.name != me && PeerUsable(p) && p.in_recovery) {
+      if (p.name != me && PeerUsable(p) && p.in_recovery && SyncAllowsPromotion(c, p.name)) {
         eligible = false;
         why_not = "I am the former leader of a switchover";
         break;
@@ -135,7 +139,10 @@ bool RuleLeaderRace(Context& c) {
     eligible = false;
     why_not = "the watchdog is required but not usable";
   }
-  if (eligible && !manual && !SyncAllowsPromotion(c, me)) {
+  // In synchronous mode only the former leader and the listed standbys have every acknowledged
+  // commit: that holds for a named switchover candidate too (the request may predate a change
+  // of `sync`, or have been written to the DCS without the REST API's check).
+  if (eligible && !SyncAllowsPromotion(c, me)) {
     eligible = false;
     why_not = "I am not a synchronous standby";
   }

@@ -30,8 +30,14 @@ absl::Status Rejoin(pg::PostgresController& pg, const std::optional<pg::Upstream
     bool rewound = false;
     if (pg.CanRewind()) {
       absl::Status r = pg.Rewind(*upstream);
-      rewound = r.ok();
       if (!r.ok()) PGHA_LOG(ERROR) << r.message();
+      // pg_rewind does nothing when both sides are on the same timeline number (two nodes
+      // promoted independently): check again instead of trusting its exit code.
+      if (r.ok()) {
+        auto still = pg.NeedsRewind(*upstream);
+        rewound = still.ok() && !*still;
+        if (!rewound) PGHA_LOG(ERROR) << "still diverged from " << upstream->name << " after pg_rewind";
+      }
     }
     if (!rewound) {
       if (!remove_data) {

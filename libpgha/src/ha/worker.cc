@@ -31,6 +31,11 @@ TaskState ThreadWorker::Poll() {
   return out;
 }
 
+bool ThreadWorker::Running() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_.running;
+}
+
 void ThreadWorker::Run() {
   while (true) {
     std::function<absl::Status()> task;

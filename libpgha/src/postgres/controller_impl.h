@@ -23,6 +23,7 @@ class LibpqController final : public PostgresController {
 
   absl::Status ApplyConfig(const config::EffectiveConfig& effective) override;
   Observation Observe() override;
+  Observation ObservePositions() override;
   absl::Status Bootstrap() override;
   absl::Status CreateReplica(const CloneSource& source) override;
   absl::Status Start(const std::optional<Upstream>& upstream, bool as_standby,
@@ -71,6 +72,8 @@ class LibpqController final : public PostgresController {
   DataDirState InspectDataDir() const;
   // A primary's pg_wal/<timeline>.history, for the `history` key.
   void ReadTimelineHistory(Observation* o) const;
+  // A primary's pg_stat_replication rows.
+  void ReadReplicationRows(Observation* o);
   // Moves the data directory aside to <data_dir>.failed (after a failed bootstrap).
   void MoveDataDirAside();
   absl::Status CreateRoles(bool set_superuser_password);

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "control_data.h"
 #include "controller_impl.h"
+#include "pg_connection.h"
 
 namespace pgha::pg {
 namespace {
@@ -47,6 +48,39 @@ SELECT pg_catalog.pg_is_in_recovery() AS in_recovery,
   LEFT JOIN pg_catalog.pg_stat_get_wal_receiver() AS w ON true
 )SQL";
 
+// The fields of kStateQuery's one row that every caller needs.
+void ParseStateRow(const QueryResult& r, Observation* o) {
+  o->accepting = true;
+  o->in_recovery = IsTrue(r.Get(0, "in_recovery"));
+  o->current_lsn = LsnOf(r.Get(0, "current_lsn"));
+  o->receive_lsn = LsnOf(r.Get(0, "receive_lsn"));
+  o->replay_lsn = LsnOf(r.Get(0, "replay_lsn"));
+  double ts = 0;
+  if (auto t = r.Get(0, "replay_ts"); t && absl::SimpleAtod(*t, &ts)) {
+    o->replay_timestamp = absl::FromUnixMicros(static_cast<int64_t>(ts * 1e6));
+  }
+  o->replay_paused = IsTrue(r.Get(0, "paused"));
+  uint64_t sysid = 0;
+  if (auto s = r.Get(0, "sysid"); s && absl::SimpleAtoi(*s, &sysid)) o->system_identifier = sysid;
+  int tli = 0;
+  if (auto t = r.Get(0, o->in_recovery ? "wr_tli" : "primary_tli"); t && absl::SimpleAtoi(*t, &tli)) {
+    o->timeline = tli;
+  } else if (auto c = r.Get(0, "checkpoint_tli"); c && absl::SimpleAtoi(*c, &tli)) {
+    o->timeline = tli;
+  }
+  if (o->in_recovery) {
+    auto status = r.Get(0, "wr_status");
+    o->replication_state = status && *status == "streaming" ? "streaming" : "in archive recovery";
+    o->upstream_host = r.Get(0, "wr_host").value_or("");
+    (void)absl::SimpleAtoi(r.Get(0, "wr_port").value_or("0"), &o->upstream_port);
+  }
+  if (auto s = r.Get(0, "started"); s && absl::SimpleAtod(*s, &ts)) {
+    o->postmaster_start_time = absl::FromUnixMicros(static_cast<int64_t>(ts * 1e6));
+  }
+  (void)absl::SimpleAtoi(r.Get(0, "version").value_or("0"), &o->server_version);
+  o->synchronous_standby_names = r.Get(0, "sync_names").value_or("");
+}
+
 }  // namespace
 
 void LibpqController::ReadTimelineHistory(Observation* o) const {
@@ -70,6 +104,40 @@ void LibpqController::ReadTimelineHistory(Observation* o) const {
   if (::stat(path.c_str(), &st) == 0) o->timeline_history_time = absl::TimeFromTimespec(st.st_mtim);
 }
 
+void LibpqController::ReadReplicationRows(Observation* o) {
+  auto rep = Query(
+      "SELECT application_name, usename, client_addr::text AS client_addr, state, "
+      "sync_state, sync_priority::text AS sync_priority, write_lsn::text AS write_lsn, "
+      "flush_lsn::text AS flush_lsn, replay_lsn::text AS replay_lsn "
+      "FROM pg_catalog.pg_stat_replication ORDER BY application_name");
+  if (!rep.ok()) return;
+  for (size_t i = 0; i < rep->rows.size(); ++i) {
+    ReplicationRow row;
+    row.application_name = rep->Get(i, "application_name").value_or("");
+    row.usename = rep->Get(i, "usename").value_or("");
+    row.client_addr = rep->Get(i, "client_addr").value_or("");
+    row.state = rep->Get(i, "state").value_or("");
+    row.sync_state = rep->Get(i, "sync_state").value_or("");
+    (void)absl::SimpleAtoi(rep->Get(i, "sync_priority").value_or("0"), &row.sync_priority);
+    row.write_lsn = LsnOf(rep->Get(i, "write_lsn"));
+    row.flush_lsn = LsnOf(rep->Get(i, "flush_lsn"));
+    row.replay_lsn = LsnOf(rep->Get(i, "replay_lsn"));
+    o->replication.push_back(std::move(row));
+  }
+}
+
+Observation LibpqController::ObservePositions() {
+  Observation o;
+  auto state = Query(kStateQuery);
+  if (state.ok() && !state->rows.empty()) {
+    ParseStateRow(*state, &o);
+    if (!o.in_recovery) ReadReplicationRows(&o);
+  } else {
+    o.error = state.ok() ? "no row" : std::string(state.status().message());
+  }
+  return o;
+}
+
 Observation LibpqController::Observe() {
   callbacks_.Reap();
   Observation o;
@@ -78,58 +146,8 @@ Observation LibpqController::Observe() {
   if (o.postmaster_alive) {
     auto state = Query(kStateQuery);
     if (state.ok() && !state->rows.empty()) {
-      o.accepting = true;
-      const QueryResult& r = *state;
-      o.in_recovery = IsTrue(r.Get(0, "in_recovery"));
-      o.current_lsn = LsnOf(r.Get(0, "current_lsn"));
-      o.receive_lsn = LsnOf(r.Get(0, "receive_lsn"));
-      o.replay_lsn = LsnOf(r.Get(0, "replay_lsn"));
-      double ts = 0;
-      if (auto t = r.Get(0, "replay_ts"); t && absl::SimpleAtod(*t, &ts)) {
-        o.replay_timestamp = absl::FromUnixMicros(static_cast<int64_t>(ts * 1e6));
-      }
-      o.replay_paused = IsTrue(r.Get(0, "paused"));
-      uint64_t sysid = 0;
-      if (auto s = r.Get(0, "sysid"); s && absl::SimpleAtoi(*s, &sysid)) o.system_identifier = sysid;
-      int tli = 0;
-      if (auto t = r.Get(0, o.in_recovery ? "wr_tli" : "primary_tli"); t && absl::SimpleAtoi(*t, &tli)) {
-        o.timeline = tli;
-      } else if (auto c = r.Get(0, "checkpoint_tli"); c && absl::SimpleAtoi(*c, &tli)) {
-        o.timeline = tli;
-      }
-      if (o.in_recovery) {
-        auto status = r.Get(0, "wr_status");
-        o.replication_state = status && *status == "streaming" ? "streaming" : "in archive recovery";
-        o.upstream_host = r.Get(0, "wr_host").value_or("");
-        (void)absl::SimpleAtoi(r.Get(0, "wr_port").value_or("0"), &o.upstream_port);
-      }
-      if (auto s = r.Get(0, "started"); s && absl::SimpleAtod(*s, &ts)) {
-        o.postmaster_start_time = absl::FromUnixMicros(static_cast<int64_t>(ts * 1e6));
-      }
-      (void)absl::SimpleAtoi(r.Get(0, "version").value_or("0"), &o.server_version);
-      o.synchronous_standby_names = r.Get(0, "sync_names").value_or("");
-      if (!o.in_recovery) {
-        auto rep = Query(
-            "SELECT application_name, usename, client_addr::text AS client_addr, state, "
-            "sync_state, sync_priority::text AS sync_priority, write_lsn::text AS write_lsn, "
-            "flush_lsn::text AS flush_lsn, replay_lsn::text AS replay_lsn "
-            "FROM pg_catalog.pg_stat_replication ORDER BY application_name");
-        if (rep.ok()) {
-          for (size_t i = 0; i < rep->rows.size(); ++i) {
-            ReplicationRow row;
-            row.application_name = rep->Get(i, "application_name").value_or("");
-            row.usename = rep->Get(i, "usename").value_or("");
-            row.client_addr = rep->Get(i, "client_addr").value_or("");
-            row.state = rep->Get(i, "state").value_or("");
-            row.sync_state = rep->Get(i, "sync_state").value_or("");
-            (void)absl::SimpleAtoi(rep->Get(i, "sync_priority").value_or("0"), &row.sync_priority);
-            row.write_lsn = LsnOf(rep->Get(i, "write_lsn"));
-            row.flush_lsn = LsnOf(rep->Get(i, "flush_lsn"));
-            row.replay_lsn = LsnOf(rep->Get(i, "replay_lsn"));
-            o.replication.push_back(std::move(row));
-          }
-        }
-      }
+      ParseStateRow(*state, &o);
+      if (!o.in_recovery) ReadReplicationRows(&o);
       if (!o.in_recovery && o.timeline.value_or(0) > 1) ReadTimelineHistory(&o);
       auto slots = Query(
           "SELECT slot_name, slot_type, plugin, database, active::text AS active, "

@@ -1,6 +1,9 @@
 // LibpqController: divergence check (IDENTIFY_SYSTEM / TIMELINE_HISTORY over a replication
 // connection), clean shutdown after a crash, and pg_rewind.
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -35,6 +38,14 @@ std::vector<HistoryLine> ParseTimelineHistory(const std::string& text) {
     out.push_back(h);
   }
   return out;
+}
+
+bool SameSwitchPoints(const std::vector<HistoryLine>& a, const std::vector<HistoryLine>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].parent_timeline != b[i].parent_timeline || a[i].switchpoint != b[i].switchpoint) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -102,7 +113,22 @@ absl::StatusOr<bool> LibpqController::NeedsRewind(const Upstream& leader) {
   PGHA_LOG(INFO) << "local timeline " << local_timeline << " lsn " << FormatLsn(local_lsn)
                  << ", leader " << leader.name << " timeline " << leader_timeline;
   if (local_timeline > leader_timeline) return true;
-  if (local_timeline == leader_timeline) return false;
+  if (local_timeline == leader_timeline) {
+    // Two nodes promoted independently (a split brain) can reach the same timeline number from
+    // different switch points: their history files for it then differ.
+    if (local_timeline <= 1) return false;
+    char name[32];
+    std::snprintf(name, sizeof name, "%08X.history", static_cast<unsigned>(local_timeline));
+    std::ifstream in(DataDir() + "/pg_wal/" + name);
+    if (!in) return false;  // nothing to compare with (a replica cloned on this timeline)
+    std::string mine((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    PGHA_ASSIGN_OR_RETURN(QueryResult theirs,
+                          conn->Query(absl::StrCat("TIMELINE_HISTORY ", leader_timeline)));
+    bool same = SameSwitchPoints(ParseTimelineHistory(mine),
+                                 ParseTimelineHistory(theirs.Get(0, "content").value_or("")));
+    if (!same) PGHA_LOG(WARNING) << "same timeline as " << leader.name << " but a different history: diverged";
+    return !same;
+  }
   PGHA_ASSIGN_OR_RETURN(QueryResult history,
                         conn->Query(absl::StrCat("TIMELINE_HISTORY ", leader_timeline)));
   auto lines = ParseTimelineHistory(history.Get(0, "content").value_or(""));

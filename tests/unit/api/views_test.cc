@@ -60,6 +60,38 @@ TEST_CASE("GET /patroni on a replica has Patroni 3.0.2's fields in Patroni's ord
         "\"patroni\": {\"version\": \"3.0.2\", \"scope\": \"anchor\"}}");
 }
 
+TEST_CASE("GET /patroni answers with the positions of a query made now") {
+  auto cluster = ReferenceCluster(2);
+  ha::NodeStatus published = Node(false, false, cluster);
+  pg::Observation live;
+  live.accepting = true;
+  live.in_recovery = true;
+  live.timeline = 3;
+  live.receive_lsn = 67300000;
+  live.replay_lsn = 67299000;
+  Json now = PatroniStatus(WithLivePositions(published, live));
+  CHECK(now["xlog"]["received_location"] == 67300000);
+  CHECK(now["xlog"]["replayed_location"] == 67299000);
+  CHECK(now["role"] == "replica");
+
+  // Promoted since the last cycle: a primary's document.
+  pg::Observation promoted;
+  promoted.accepting = true;
+  promoted.in_recovery = false;
+  promoted.timeline = 4;
+  promoted.current_lsn = 67400000;
+  Json after = PatroniStatus(WithLivePositions(published, promoted));
+  CHECK(after["role"] == "primary");
+  CHECK(after["xlog"]["location"] == 67400000);
+  CHECK(after["timeline"] == 4);
+
+  // The query failed (PostgreSQL stopped since): no positions that are no longer true.
+  pg::Observation down;
+  Json gone = PatroniStatus(WithLivePositions(published, down));
+  CHECK_FALSE(gone.contains("xlog"));
+  CHECK(gone["state"] == "running");
+}
+
 TEST_CASE("GET /cluster reproduces Patroni 3.0.2's answer for the same DCS content") {
   auto cluster = ReferenceCluster(2);
   CHECK(PyJsonDumps(ClusterView(*cluster)) ==

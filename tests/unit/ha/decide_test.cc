@@ -292,6 +292,33 @@ TEST_CASE("the leader race in synchronous mode: only the former leader and sync 
   });
 }
 
+TEST_CASE("a switchover in synchronous mode: only sync members may win, and someone must") {
+  HaConfig cfg_a = Config("a"), cfg_b = Config("b"), cfg_c = Config("c");
+  for (HaConfig* c : {&cfg_a, &cfg_b, &cfg_c}) c->synchronous_mode = config::SyncMode::kOn;
+  // A switchover from a to c, but `sync` lists b only (it changed after the request).
+  auto to_c = ClusterBuilder().Member(M("a", "primary")).Member(M("b", "replica")).Member(M("c", "replica"))
+                  .Sync("a", {"b"}).Failover("a", "c").c;
+  LocalState c = Local(Replica(200));
+  c.peers = {Peer("a", 100, true), Peer("b", 200)};
+  LocalState b = Local(Replica(200));
+  b.peers = {Peer("a", 100, true), Peer("c", 200)};
+  // The former leader of a switchover whose only live peers are not in `sync` (the listed one
+  // died): it must race, or the cluster stays leaderless.
+  auto stuck = ClusterBuilder().Member(M("a", "replica")).Member(M("b", "replica")).Member(M("c", "replica"))
+                   .Sync("a", {}).Failover("a", "").c;
+  LocalState a = Local(Replica(300));
+  a.peers = {Peer("b", 200), Peer("c", 200)};
+  LocalState a_with_sync_peer = a;
+  auto with_b = ClusterBuilder().Member(M("a", "replica")).Member(M("b", "replica")).Sync("a", {"b"}).Failover("a", "").c;
+  a_with_sync_peer.peers = {Peer("b", 300)};
+  RunTable({
+      {"a named candidate outside sync does not promote", to_c, c, cfg_c, ""},
+      {"nor does it keep the sync standby out", to_c, b, cfg_b, "AcquireLock ClearFailover WriteSync Promote"},
+      {"the former leader races when no peer may promote", stuck, a, cfg_a, "AcquireLock ClearFailover WriteSync Promote"},
+      {"the former leader stays out for a sync standby", with_b, a_with_sync_peer, cfg_a, ""},
+  });
+}
+
 TEST_CASE("a manual failover names the winner; the lag check does not apply to it") {
   auto to_b = ClusterBuilder().Member(M("a", "replica")).Member(M("b", "replica")).Optime(5 * 1048576).Failover("", "b").c;
   LocalState b = Local(Replica(100));
@@ -362,7 +389,20 @@ TEST_CASE("synchronous replication: the GUC first, the sync key after confirmati
   CHECK(std::get<WriteSync>(gone.actions[1]).sync.sync_standby.empty());
   CHECK(std::get<SetSyncStandbyNames>(gone.actions[2]).value == "");
   Decision strict_gone = Decide(key_b, b_gone, strict);
+  // Strict mode blocks commits ("*") and lists nobody: the gone standby must not stay promotable.
+  CHECK(std::get<WriteSync>(strict_gone.actions[1]).sync.sync_standby.empty());
   CHECK(std::get<SetSyncStandbyNames>(strict_gone.actions[2]).value == "*");
+  // Strict mode, the listed standby gone and another one streaming: it enters the GUC, and
+  // `sync` no longer lists the gone one (it would miss what the new one acknowledges).
+  auto key_b_with_c = ClusterBuilder(base).Member(M("c", "replica")).Sync("a", {"b"}).c;
+  LocalState c_streams = Local(Primary(100));
+  c_streams.pg.synchronous_standby_names = "\"b\"";
+  c_streams.pg.replication = {{"c", "replicator", "127.0.0.1", "streaming", "async", 0, 100, 100, 100}};
+  Decision replaced = Decide(key_b_with_c, c_streams, strict);
+  INFO(Actions(replaced));
+  REQUIRE(Actions(replaced) == "RefreshLock WriteSync SetSyncStandbyNames");
+  CHECK(std::get<WriteSync>(replaced.actions[1]).sync.sync_standby.empty());
+  CHECK(std::get<SetSyncStandbyNames>(replaced.actions[2]).value == "\"c\"");
   Decision set = Decide(key_empty, streaming, cfg);
   CHECK(std::get<SetSyncStandbyNames>(set.actions[1]).value == "\"b\"");
 }
@@ -381,6 +421,33 @@ TEST_CASE("followers: follow the leader, rejoin when it changed, step down as a 
       {"a primary without the lock steps down", led, Local(Primary()), Config(), "Demote"},
       {"paused: nothing", ClusterBuilder().Leader("b").Paused().c, Local(Primary()), Config(), ""},
   });
+}
+
+TEST_CASE("a rejoin counts only when it succeeded") {
+  auto led = ClusterBuilder().Leader("b").Member(M("a", "replica")).Member(M("b", "primary")).c;
+  LocalState first = Local(Replica());
+  first.memory.last_leader = "c";
+  Decision start = Decide(led, first, Config());
+  REQUIRE(Actions(start) == "StartTask");
+  CHECK(start.memory.rejoin_target == "b");
+  CHECK(start.memory.last_leader == "c");  // not before the rejoin succeeded
+
+  LocalState failed = Local(Replica());
+  failed.memory = start.memory;
+  failed.task = {TaskKind::kRejoin, false, true, false, "cannot check divergence from b"};
+  Decision retry = Decide(led, failed, Config());
+  CHECK(Actions(retry) == "StartTask");  // checks again instead of following unchecked
+  CHECK(std::get<StartTask>(retry.actions[0]).kind == TaskKind::kRejoin);
+  CHECK(retry.memory.rejoin_needed);
+
+  LocalState done = Local(Replica());
+  done.memory = retry.memory;
+  done.task = {TaskKind::kRejoin, false, true, true, ""};
+  Decision follow = Decide(led, done, Config());
+  CHECK(Actions(follow) == "Follow");
+  CHECK(follow.memory.last_leader == "b");
+  CHECK_FALSE(follow.memory.rejoin_needed);
+  CHECK(follow.memory.rejoin_target.empty());
 }
 
 TEST_CASE("a task in flight: only keep the lock") {

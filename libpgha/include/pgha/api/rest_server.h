@@ -1,8 +1,9 @@
 // The REST API on restapi.listen: Patroni's paths, methods, status codes and JSON.
 //
 // Handlers read the NodeStatus the HA loop publishes and hand commands to the loop through the
-// StatusBoard mailbox; they never touch PostgreSQL or write the DCS themselves, and the loop
-// never waits for them. Unsafe methods (POST, PUT, PATCH, DELETE) go through basic auth, the
+// StatusBoard mailbox; they never write the DCS or change PostgreSQL themselves, and the loop
+// never waits for them. GET /patroni alone asks PostgreSQL for its current WAL position (one
+// query), as Patroni does: other nodes compare positions with it in the leader race. Unsafe methods (POST, PUT, PATCH, DELETE) go through basic auth, the
 // allowlist and client-certificate checks. Requests are bounded in size and time.
 //
 // Thread-safety: the server runs its own threads; Start/Stop from one thread.
@@ -26,6 +27,9 @@ struct RestServerOptions {
   ha::StatusBoard* board = nullptr;     // not owned
   ha::PeerProber* prober = nullptr;     // not owned: switchover candidate checks
   Clock* clock = nullptr;               // not owned; RealClock if null
+  // The role and WAL positions right now (PostgresController::ObservePositions); GET /patroni
+  // answers with the published ones when unset.
+  std::function<pg::Observation()> live_positions;
   // Current timings from the dynamic configuration (they change at run time).
   std::function<absl::Duration()> ttl = [] { return absl::Seconds(30); };
   std::function<absl::Duration()> loop_wait = [] { return absl::Seconds(10); };

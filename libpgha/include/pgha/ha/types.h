@@ -83,8 +83,9 @@ struct TaskState {
 // Facts the daemon remembers between cycles; Decide returns the next value.
 struct Memory {
   bool bootstrapping = false;       // we won the initialize race and run initdb
-  std::string last_leader;          // the leader we last followed (divergence checks)
-  bool rejoin_needed = false;       // we were primary or the leader changed: check divergence
+  std::string last_leader;          // the leader we last rejoined successfully (divergence checks)
+  bool rejoin_needed = false;       // we were primary or a rejoin failed: check divergence
+  std::string rejoin_target;        // the leader of the rejoin task in flight
   std::optional<absl::Time> crash_restart_since;  // when we began restarting a crashed primary
   std::optional<absl::Time> pre_promote_backoff_until;
   bool demoted_for_dcs = false;     // we stepped down because the DCS was unreachable

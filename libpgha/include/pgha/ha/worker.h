@@ -22,6 +22,8 @@ class Worker {
   virtual bool Start(TaskKind kind, std::function<absl::Status()> task) = 0;
   // The current task's state. `finished` is reported once, by the first Poll after the end.
   virtual TaskState Poll() = 0;
+  // Whether a task runs now; unlike Poll, leaves the one-time `finished` report in place.
+  virtual bool Running() = 0;
 };
 
 // A worker with its own thread.
@@ -31,6 +33,7 @@ class ThreadWorker final : public Worker {
   ~ThreadWorker() override;  // waits for a running task
   bool Start(TaskKind kind, std::function<absl::Status()> task) override;
   TaskState Poll() override;
+  bool Running() override;
 
  private:
   void Run();
@@ -47,6 +50,7 @@ class InlineWorker final : public Worker {
  public:
   bool Start(TaskKind kind, std::function<absl::Status()> task) override;
   TaskState Poll() override;
+  bool Running() override { return false; }
 
  private:
   TaskState state_;

@@ -6,8 +6,8 @@
 // state first) and returns a Status whose message says what went wrong in terms a DBA can act
 // on. Slow actions (bootstrap, clone, rewind, restart) block the caller: run them on a worker.
 //
-// Thread-safety: one caller at a time (the HA loop or its worker), except Observe(), which may
-// run concurrently with the REST API's own connection.
+// Thread-safety: one caller at a time (the HA loop or its worker), except ObservePositions(),
+// which the REST API calls from its own threads.
 #ifndef PGHA_POSTGRES_CONTROLLER_H_
 #define PGHA_POSTGRES_CONTROLLER_H_
 
@@ -45,6 +45,10 @@ class PostgresController {
 
   // Never fails: what cannot be read is left unset (and `error` says why).
   virtual Observation Observe() = 0;
+  // Only the role, WAL positions, timeline and (on a primary) pg_stat_replication, for the
+  // REST API's live GET /patroni; safe to call from any thread at any time. `accepting` is false when the
+  // query failed. The default suits controllers without threads (tests).
+  virtual Observation ObservePositions() { return Observe(); }
 
   // initdb (or the custom bootstrap method), our configuration files, start as primary, create
   // the configured roles, run post_bootstrap. On failure the data directory is moved aside to
