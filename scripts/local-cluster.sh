@@ -21,7 +21,7 @@ password=pgha-demo
 # PostgreSQL refuses to run as root: as root, everything runs as the unprivileged user pgha.
 as_user() {
   if [[ $(id -u) -eq 0 ]]; then
-    setpriv --reuid=pgha --regid=pgha --init-groups --reset-env -- env HOME="$dir" PATH=/usr/bin:/bin "$@"
+    setpriv --reuid=pgha --regid=pgha --init-groups --reset-env -- env HOME="$dir" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
   else
     "$@"
   fi
@@ -44,7 +44,9 @@ wait_for() {  # wait_for <seconds> <description> <command...>
 start_bg() {  # start_bg <name> <command...>: background, log and pid file in $dir
   local name=$1
   shift
-  as_user bash -c 'exec "$@" >>"$0" 2>&1 </dev/null & echo $! >"$1"' "$dir/$name.log" "$dir/$name.pid" "$@"
+  # Inside: $0 is the log, $1 the pid file, the rest the command.
+  as_user bash -c 'pidfile=$1; shift; "$@" >>"$0" 2>&1 </dev/null & echo $! >"$pidfile"' \
+    "$dir/$name.log" "$dir/$name.pid" "$@"
 }
 
 node_yaml() {
@@ -56,8 +58,8 @@ namespace: /service/
 name: pg$i
 
 restapi:
-  listen: 127.0.0.1:1800$((7 + i))
-  connect_address: 127.0.0.1:1800$((7 + i))
+  listen: 127.0.0.1:$((18007 + i))
+  connect_address: 127.0.0.1:$((18007 + i))
 
 etcd3:
   hosts: 127.0.0.1:$etcd_port
@@ -85,8 +87,8 @@ bootstrap:
     - data-checksums
 
 postgresql:
-  listen: 127.0.0.1:1543$((1 + i))
-  connect_address: 127.0.0.1:1543$((1 + i))
+  listen: 127.0.0.1:$((15431 + i))
+  connect_address: 127.0.0.1:$((15431 + i))
   data_dir: $dir/pg$i/data
   bin_dir: $pgbin
   pgpass: $dir/pg$i/pgpass
@@ -198,7 +200,7 @@ cmd_start() {
   as_user haproxy -f "$dir/haproxy.cfg" -D -p "$dir/haproxy.pid"
   echo "== waiting until one primary and two streaming replicas are up"
   if ! wait_for 300 "a healthy cluster" healthy; then
-    tail -20 "$dir"/pg*.log >&2
+    tail -n 20 "$dir"/pg*.log >&2
     exit 1
   fi
   wait_for 60 "HAProxy's read-write port" as_user env PGPASSWORD=$password PGCONNECT_TIMEOUT=3 \
