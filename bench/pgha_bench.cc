@@ -90,6 +90,7 @@ double Median(std::vector<double> v) {
 
 struct ProcStat {
   int64_t rss_kb = 0;
+  int64_t anon_kb = 0;  // RssAnon: memory of this process alone (the rest is shared libraries)
   int64_t cpu_ticks = 0;
 };
 
@@ -101,6 +102,9 @@ ProcStat ReadProc(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) {
       std::istringstream in(line.substr(6));
       in >> s.rss_kb;
+    } else if (line.rfind("RssAnon:", 0) == 0) {
+      std::istringstream in(line.substr(8));
+      in >> s.anon_kb;
     }
   }
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
@@ -198,8 +202,10 @@ void FootprintAndIdleCpu() {
   for (int i = 0; i < c.size(); ++i) {
     ProcStat after = ReadProc(c.DaemonPid(i));
     double cpu = 100.0 * (after.cpu_ticks - before[i].cpu_ticks) / ticks / absl::ToDoubleSeconds(window);
-    std::printf("%s: RSS %.1f MiB, idle CPU %.3f %% over %.0f s (loop_wait 10)\n", c.name(i).c_str(),
-                after.rss_kb / 1024.0, cpu, absl::ToDoubleSeconds(window));
+    std::printf("%s: RSS %.1f MiB (own, not shared libraries: %.1f MiB), idle CPU %.3f %% over %.0f s "
+                "(loop_wait 10)\n",
+                c.name(i).c_str(), after.rss_kb / 1024.0, after.anon_kb / 1024.0, cpu,
+                absl::ToDoubleSeconds(window));
   }
   // REST health checks: keep-alive clients hammering /primary on one node.
   int port = c.spec(0).api_port;
