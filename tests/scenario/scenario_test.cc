@@ -21,8 +21,6 @@ bool HasRow(ClusterHarness& c, int i, int id) {
   return r.ok() && r->size() == 1;
 }
 
-int Other(ClusterHarness& c, int not_this) { return not_this == 0 ? 1 : 0; }
-
 TEST_CASE("bootstrap: one leader, two streaming replicas") {
   RequireScenarioPrerequisites();
   ClusterHarness c;

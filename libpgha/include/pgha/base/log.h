@@ -47,6 +47,12 @@ class Message {
   std::ostringstream stream_;
 };
 
+// Turns the streamed expression into void, so that the macro is one expression: safe inside an
+// unbraced if/else, and without a dangling else.
+struct Voidify {
+  void operator&(std::ostream&) {}
+};
+
 }  // namespace pgha::log
 
 #define PGHA_LOG_LEVEL_DEBUG ::pgha::log::Level::kDebug
@@ -55,9 +61,9 @@ class Message {
 #define PGHA_LOG_LEVEL_ERROR ::pgha::log::Level::kError
 #define PGHA_LOG_LEVEL_CRITICAL ::pgha::log::Level::kCritical
 
-#define PGHA_LOG(severity)                                     \
-  if (!::pgha::log::Enabled(PGHA_LOG_LEVEL_##severity)) {      \
-  } else                                                       \
-    ::pgha::log::Message(PGHA_LOG_LEVEL_##severity).stream()
+#define PGHA_LOG(severity)                                      \
+  !::pgha::log::Enabled(PGHA_LOG_LEVEL_##severity)              \
+      ? (void)0                                                 \
+      : ::pgha::log::Voidify() & ::pgha::log::Message(PGHA_LOG_LEVEL_##severity).stream()
 
 #endif  // PGHA_BASE_LOG_H_
