@@ -104,7 +104,7 @@ int Run(const std::string& config_path) {
   tls.certfile = cfg.ctl.certfile;
   tls.keyfile = cfg.ctl.keyfile;
   tls.insecure = cfg.ctl.insecure || tls.cacert.empty();
-  api::HttpPeerProber prober(tls);
+  api::HttpPeerProber prober(tls, cfg.restapi.authentication);
   ha::ThreadWorker worker;
   std::unique_ptr<ha::Watchdog> watchdog = cfg.watchdog.mode == config::WatchdogMode::kOff
                                                ? ha::MakeNullWatchdog()

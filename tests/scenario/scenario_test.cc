@@ -261,5 +261,65 @@ TEST_CASE("the primary loses the DCS: it stops accepting writes before the TTL e
   REQUIRE(c.WaitForHealthy(2, kStart));
 }
 
+TEST_CASE("failsafe mode: the primary keeps writing through a DCS outage while every member confirms") {
+  RequireScenarioPrerequisites();
+  ClusterOptions options;
+  options.extra_dynamic = "    failsafe_mode: true\n";
+  ClusterHarness c(options);
+  c.StartAll();
+  auto primary = c.WaitForHealthy(2, kStart);
+  REQUIRE(primary);
+  // The leader publishes who must confirm: every member's REST API.
+  REQUIRE(WaitFor([&] {
+    auto [code, body] = c.Rest(*primary, "GET", "/failsafe");
+    return code == 200 && Json::parse(body, nullptr, false).size() == 3;
+  }, absl::Seconds(30)));
+  REQUIRE(c.Sql(*primary, "CREATE TABLE f (id int)").ok());
+  c.dcs().Stop();
+  absl::Time lost = absl::Now();
+  // Without failsafe it would step down within loop_wait + 2*retry_timeout (7 s) and the lease
+  // ends at ttl (10 s); watch it for twice the ttl: every write must succeed.
+  int writes = 0;
+  bool always_writable = true;
+  WaitFor([&] {
+    if (c.Sql(*primary, "INSERT INTO f VALUES (1)").ok()) {
+      ++writes;
+    } else {
+      always_writable = false;
+    }
+    return !always_writable || absl::Now() - lost > absl::Seconds(20);
+  }, absl::Seconds(60), absl::Milliseconds(200));
+  INFO(c.LogTail(*primary));
+  CHECK(always_writable);
+  CHECK(writes > 0);
+  auto status = c.Patroni(*primary);
+  REQUIRE(status);
+  CHECK(status->value("failsafe_mode_is_active", false) == true);
+  CHECK(status->value("role", "") == "primary");
+  // The other nodes stay replicas all along.
+  for (int i = 0; i < c.size(); ++i) {
+    if (i == *primary) continue;
+    auto r = c.Sql(i, "SELECT pg_is_in_recovery()");
+    CHECK((r.ok() && (*r)[0] == "t"));
+  }
+
+  // A member stops answering: the primary can no longer rule out a rival, and steps down.
+  int replica = *primary == 0 ? 1 : 0;
+  c.KillDaemon(replica);
+  bool demoted = WaitFor([&] {
+    auto r = c.Sql(*primary, "SELECT pg_is_in_recovery()");
+    return !r.ok() || (*r)[0] == "t";
+  }, absl::Seconds(30), absl::Milliseconds(100));
+  CHECK(demoted);
+
+  c.dcs().Start();
+  c.StartNode(replica);
+  auto again = c.WaitForHealthy(2, kStart);
+  REQUIRE(again);
+  auto rows = c.Sql(*again, "SELECT count(*) FROM f");
+  REQUIRE(rows.ok());
+  CHECK(std::stoi((*rows)[0]) == writes);  // every acknowledged write survived
+}
+
 }  // namespace
 }  // namespace pgha::testing

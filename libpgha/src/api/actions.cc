@@ -337,8 +337,20 @@ Reply NotSupported(const ActionContext&, const httplib::Request&) {
   return ErrorReply(501, "Citus clusters are not supported by pgha");
 }
 
-Reply FailsafeDisabled(const ActionContext&, const httplib::Request&) {
-  return ErrorReply(502, "failsafe mode is not enabled");
+Reply PostFailsafe(const ActionContext& ctx, const httplib::Request& req) {
+  auto status = ctx.o->board->Current();
+  if (!status->failsafe_mode) return ErrorReply(502, "failsafe mode is not enabled");
+  Reply error;
+  auto body = Body(req, false, &error);
+  if (!body) return error;
+  if (!body->contains("name") || !(*body)["name"].is_string()) {
+    return ErrorReply(400, "the body must name the primary (\"name\")");
+  }
+  // A running primary does not follow anyone: the caller must not count on us.
+  if (status->pg.accepting && !status->pg.in_recovery) return TextReply(500, "Running as a leader");
+  // Proof that the primary lives: for ttl we do not race for the lock.
+  ctx.o->board->NoteFailsafeHeartbeat(ctx.clock->Monotonic());
+  return TextReply(200, "Accepted");
 }
 
 }  // namespace pgha::api::internal

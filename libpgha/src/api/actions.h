@@ -39,7 +39,8 @@ Reply PostReinitialize(const ActionContext& ctx, const httplib::Request& req);
 Reply PatchConfig(const ActionContext& ctx, const httplib::Request& req);
 Reply PutConfig(const ActionContext& ctx, const httplib::Request& req);
 Reply NotSupported(const ActionContext& ctx, const httplib::Request& req);
-Reply FailsafeDisabled(const ActionContext& ctx, const httplib::Request& req);
+// A primary that lost the DCS asks whether we still follow it (failsafe mode).
+Reply PostFailsafe(const ActionContext& ctx, const httplib::Request& req);
 
 }  // namespace pgha::api::internal
 

@@ -156,4 +156,22 @@ std::vector<ha::PeerStatus> HttpPeerProber::Probe(const std::vector<dcs::Member>
   return out;
 }
 
+bool HttpPeerProber::ConfirmFailsafe(const std::vector<dcs::Member>& members, const std::string& body,
+                                     absl::Duration timeout) {
+  std::vector<std::future<bool>> pending;
+  for (const auto& m : members) {
+    std::string url = WithPath(m.api_url, "/failsafe");
+    pending.push_back(std::async(std::launch::async, [this, url, body, timeout] {
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        auto r = HttpRequest("POST", url, body, timeout, auth_, tls_);
+        if (r.ok()) return r->status == 200 && r->body == "Accepted";
+      }
+      return false;
+    }));
+  }
+  bool all = true;
+  for (auto& f : pending) all = f.get() && all;
+  return all;
+}
+
 }  // namespace pgha::api

@@ -177,7 +177,14 @@ class HttpRestServer final : public RestServer {
       res.status = ReadinessStatusCode(*st);
       return;
     }
-    if (path == "/failsafe") return internal::JsonError(res, 502, "failsafe mode is not enabled");
+    if (path == "/failsafe") {
+      if (!st->failsafe_mode || !st->cluster || !st->cluster->failsafe) {
+        return internal::JsonError(res, 502, "failsafe mode is not enabled");
+      }
+      ::pgha::Json members = ::pgha::Json::object();
+      for (const auto& [name, url] : *st->cluster->failsafe) members[name] = url;
+      return internal::Json(res, 200, members, status_only);
+    }
     int code = HealthStatusCode(path, query, *st);
     internal::Json(res, code, PatroniStatus(*st), status_only);
   }
@@ -212,7 +219,7 @@ class HttpRestServer final : public RestServer {
     s.Put("/config", unsafe(internal::PutConfig));
     s.Post("/citus", unsafe(internal::NotSupported));
     s.Post("/mpp", unsafe(internal::NotSupported));
-    s.Post("/failsafe", unsafe(internal::FailsafeDisabled));
+    s.Post("/failsafe", unsafe(internal::PostFailsafe));
     auto unknown = [this](const httplib::Request& req, httplib::Response& res) {
       AddHeaders(res);
       if (!Allowed(req, res)) return;

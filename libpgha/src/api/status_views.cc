@@ -66,6 +66,7 @@ Json PatroniStatus(const ha::NodeStatus& s) {
     r["role"] = s.role;
   }
   if (!s.cluster || !s.cluster->leader) r["cluster_unlocked"] = true;
+  if (s.failsafe_active) r["failsafe_mode_is_active"] = true;
   if (s.dcs_last_seen) r["dcs_last_seen"] = absl::ToUnixSeconds(*s.dcs_last_seen);
   if (s.tags.is_object() && !s.tags.empty()) r["tags"] = s.tags;
   if (s.pg.system_identifier) r["database_system_identifier"] = std::to_string(*s.pg.system_identifier);
@@ -205,7 +206,8 @@ std::string MetricsText(const ha::NodeStatus& s) {
          std::to_string(o.accepting ? o.server_version : 0));
   metric("patroni_cluster_unlocked", "gauge", "Value is 1 if the cluster is unlocked, 0 if locked.",
          !s.cluster || !s.cluster->leader ? "1" : "0");
-  metric("patroni_failsafe_mode_is_active", "gauge", "Value is 1 if failsafe mode is active, 0 if inactive.", "0");
+  metric("patroni_failsafe_mode_is_active", "gauge", "Value is 1 if failsafe mode is active, 0 if inactive.",
+         s.failsafe_active ? "1" : "0");
   metric("patroni_postgres_timeline", "counter", "Postgres timeline of this node (if running), 0 otherwise.",
          std::to_string(o.accepting ? o.timeline.value_or(0) : 0));
   metric("patroni_dcs_last_seen", "gauge", "Epoch timestamp when DCS was last contacted successfully by Patroni.",

@@ -576,12 +576,7 @@ SpecPtr DynamicConfigSpec() {
                                             })),
           Opt("synchronous_mode_strict", Bool()),
           Opt("synchronous_node_count", Int(1)),
-          Opt("failsafe_mode", WithCheck(Bool(), [](const Json& v, const KeyPath& path, Validator& val) {
-                if (v == true) {
-                  val.Warning(path, "failsafe_mode is not implemented by pgha: a primary that loses the DCS "
-                                    "demotes, as with failsafe_mode off");
-                }
-              })),
+          Opt("failsafe_mode", Bool()),
           Opt("check_timeline", Bool()),
           Opt("pause", Nullable(Bool())),
           Opt("member_slots_ttl", Int(0, std::nullopt, "s")),

@@ -303,13 +303,13 @@ ClusterState DecodeCluster(const KeyLayout& layout, const RawSnapshot& snapshot)
       uint64_t lsn = 0;
       if (!c.status.optime && absl::SimpleAtoi(e.value, &lsn)) c.status.optime = lsn;
     } else if (rel == "failsafe") {
+      c.failsafe_version = e.version;  // kept for garbage too: the leader overwrites it by CAS
       auto f = DecodeFailsafe(e.value);
       if (!f.ok()) {
         error(e.key, f.status());
         continue;
       }
       c.failsafe = std::move(*f);
-      c.failsafe_version = e.version;
     }
   }
   std::sort(c.members.begin(), c.members.end(),

@@ -53,10 +53,16 @@ bool RuleTaskInFlight(Context& c) {
 }
 
 // When the DCS cannot be read: a running primary steps down (fast stop, then read-only),
-// because its lock may expire at any moment and a replica may then be promoted. Replicas keep
-// replicating and never promote without the lock.
+// because its lock may expire at any moment and a replica may then be promoted; in failsafe
+// mode it keeps running while every member listed in `failsafe` accepted its POST /failsafe,
+// because each of them then refuses to race for ttl. Replicas keep replicating and never
+// promote without the lock.
 bool RuleDcsUnreachable(Context& c) {
   if (c.local.dcs_ok) return false;
+  if (c.PgPrimary() && !c.Paused() && c.config.failsafe_mode && c.local.failsafe_confirmed) {
+    c.Say("continue to run as a leader because failsafe mode is enabled and all members are accessible");
+    return true;
+  }
   if (c.PgPrimary() && !c.Paused()) {
     c.Do(Demote{pg::StopMode::kFast});
     c.decision.memory.demoted_for_dcs = true;

@@ -24,6 +24,9 @@ struct Describer {
   std::string operator()(const WriteStatus& a) const {
     return absl::StrCat("WriteStatus(", a.status.optime.value_or(0), ")");
   }
+  std::string operator()(const WriteFailsafe& a) const {
+    return absl::StrCat("WriteFailsafe(", a.members.size(), ")");
+  }
   std::string operator()(const StartTask& a) const {
     return absl::StrCat("StartTask(", TaskKindName(a.kind), ", ", Up(a.upstream), ")");
   }

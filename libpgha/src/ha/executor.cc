@@ -74,6 +74,7 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
           [&](const DeleteSync& a) { return dcs.DeleteSync(a.expected); },
           [&](const WriteHistory& a) { return dcs.WriteHistory(a.history, a.expected); },
           [&](const WriteStatus& a) { return dcs.WriteStatus(a.status, a.expected); },
+          [&](const WriteFailsafe& a) { return dcs.WriteFailsafe(a.members, a.expected); },
           [&](const ha::StartTask& a) -> absl::Status {
             if (!StartTask(a, cluster, config)) return absl::UnavailableError("a task is already running");
             return absl::OkStatus();

@@ -27,6 +27,7 @@ HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig
   c.synchronous_mode_strict = d.synchronous_mode_strict;
   c.synchronous_node_count = d.synchronous_node_count;
   c.check_timeline = d.check_timeline;
+  c.failsafe_mode = d.failsafe_mode;
   c.use_slots = e.use_slots;
   c.use_pg_rewind = e.use_pg_rewind;
   c.remove_data_directory_on_rewind_failure = e.remove_data_directory_on_rewind_failure;
@@ -305,6 +306,24 @@ struct HaLoop::Impl {
     }
   }
 
+  // Failsafe mode: whether every other member listed in `failsafe` (as last read) accepts our
+  // POST /failsafe. A node that is not listed cannot be confirmed.
+  bool ConfirmFailsafe(const dcs::ClusterState& cluster) {
+    if (!cluster.failsafe || cluster.failsafe->count(config.name) == 0) return false;
+    std::vector<dcs::Member> others;
+    for (const auto& [name, url] : *cluster.failsafe) {
+      if (name == config.name) continue;
+      dcs::Member m;
+      m.name = name;
+      m.api_url = url;
+      others.push_back(std::move(m));
+    }
+    Json me = {{"name", config.name}, {"conn_url", ConnUrl()}, {"api_url", ApiUrl()}};
+    bool confirmed = o.prober->ConfirmFailsafe(others, me.dump(), absl::Seconds(2));
+    if (!confirmed) PGHA_LOG(WARNING) << "failsafe: not every member listed in /failsafe accepted";
+    return confirmed;
+  }
+
   std::string Cycle(std::optional<std::string>* exit_reason) {
     absl::Time started = clock->Monotonic();
     LocalState local;
@@ -332,9 +351,16 @@ struct HaLoop::Impl {
     bool holds_lock = cluster.leader && cluster.leader->name == config.name;
     if (local.dcs_ok && !holds_lock) lock_refreshed_at.reset();
     local.lock_refreshed_at = lock_refreshed_at;
-    // Our own view of the lock's lifetime: without a refresh within ttl it is not ours.
-    if (holds_lock && lock_refreshed_at && started - *lock_refreshed_at > config.ttl && local.pg.accepting &&
-        !local.pg.in_recovery) {
+    bool running_primary = local.pg.accepting && !local.pg.in_recovery;
+    if (config.failsafe_mode) {
+      auto heartbeat = o.board->LastFailsafeHeartbeat();
+      local.failsafe_heartbeat_recent = heartbeat && started - *heartbeat < config.ttl;
+      if (!local.dcs_ok && holds_lock && running_primary) local.failsafe_confirmed = ConfirmFailsafe(cluster);
+    }
+    // Our own view of the lock's lifetime: without a refresh within ttl it is not ours (unless
+    // every member just confirmed, in failsafe mode, that none of them will race).
+    if (holds_lock && lock_refreshed_at && started - *lock_refreshed_at > config.ttl && running_primary &&
+        !local.failsafe_confirmed) {
       PGHA_LOG(ERROR) << "the leader lock was not refreshed for longer than ttl; demoting";
       (void)o.pg->Stop(pg::StopMode::kImmediate, absl::Seconds(30));
       local.pg = o.pg->Observe();
@@ -343,6 +369,17 @@ struct HaLoop::Impl {
       std::vector<dcs::Member> others;
       for (const auto& m : cluster.members) {
         if (m.name != config.name && !m.api_url.empty()) others.push_back(m);
+      }
+      // In failsafe mode, also the members listed in `failsafe`: a primary that ran through a
+      // DCS outage may have lost its member key, and must be seen as alive.
+      if (config.failsafe_mode && cluster.failsafe) {
+        for (const auto& [name, url] : *cluster.failsafe) {
+          if (name == config.name || url.empty() || cluster.FindMember(name) != nullptr) continue;
+          dcs::Member m;
+          m.name = name;
+          m.api_url = url;
+          others.push_back(std::move(m));
+        }
       }
       local.peers = o.prober->Probe(others, absl::Seconds(2));
     }
@@ -407,6 +444,8 @@ struct HaLoop::Impl {
     status.conn_url = ConnUrl();
     status.api_url = ApiUrl();
     status.sync_standby = cluster.sync && cluster.sync->Contains(config.name);
+    status.failsafe_mode = config.failsafe_mode;
+    status.failsafe_active = !local.dcs_ok && local.failsafe_confirmed && is_primary;
     if (scheduled_restart) {
       Json j = ScheduledRestartJson();
       j.erase("postmaster_start_time");  // the REST answer leaves it out, as Patroni does

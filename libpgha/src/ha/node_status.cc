@@ -59,6 +59,16 @@ void StatusBoard::WaitForWake(absl::Duration timeout) {
   woken_ = false;
 }
 
+void StatusBoard::NoteFailsafeHeartbeat(absl::Time at) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failsafe_heartbeat_ = at;
+}
+
+std::optional<absl::Time> StatusBoard::LastFailsafeHeartbeat() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failsafe_heartbeat_;
+}
+
 bool StatusBoard::ConsumeWake() {
   std::lock_guard<std::mutex> lock(mu_);
   bool was = woken_;

@@ -246,6 +246,16 @@ void PrimaryDuties(Context& c) {
   WriteHistoryIfNeeded(c);
   ManageSynchronousReplication(c);
   ManageSlots(c);
+  if (c.config.failsafe_mode) {
+    // Who must confirm, should the DCS go away: every member's REST API, ours included.
+    std::map<std::string, std::string> members;
+    for (const auto& m : c.cluster.members) {
+      if (!m.api_url.empty()) members[m.name] = m.api_url;
+    }
+    if (!c.cluster.failsafe || *c.cluster.failsafe != members) {
+      c.Do(WriteFailsafe{members, c.cluster.failsafe_version});
+    }
+  }
 }
 
 // When we hold the lock: refresh it, promote if we are still a replica, serve a switchover

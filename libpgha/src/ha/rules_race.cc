@@ -131,6 +131,16 @@ bool RuleLeaderRace(Context& c) {
       }
     }
   }
+  if (eligible && c.config.failsafe_mode && c.cluster.failsafe && !c.cluster.failsafe->empty() &&
+      c.cluster.failsafe->count(me) == 0) {
+    eligible = false;
+    why_not = "I am not listed in /failsafe";
+  }
+  if (eligible && c.config.failsafe_mode && c.local.failsafe_heartbeat_recent && !c.PgPrimary()) {
+    // A primary that kept running through a DCS outage told us it lives within ttl.
+    eligible = false;
+    why_not = "a primary confirmed within ttl that it runs (failsafe mode)";
+  }
   if (eligible && c.config.nofailover) {
     eligible = false;
     why_not = "I am tagged nofailover";

@@ -218,6 +218,50 @@ TEST_CASE("the DCS cannot be read: a primary steps down, a replica carries on") 
   CHECK(std::get<Demote>(Decide(c, primary, Config()).actions[0]).mode == pg::StopMode::kFast);
 }
 
+TEST_CASE("failsafe mode: the primary survives a DCS outage only with every member's confirmation") {
+  HaConfig failsafe = Config();
+  failsafe.failsafe_mode = true;
+  auto c = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).c;
+  c.failsafe = std::map<std::string, std::string>{{"a", "http://127.0.0.1:8008/patroni"},
+                                                  {"b", "http://127.0.0.1:8009/patroni"}};
+  LocalState confirmed = Local(Primary());
+  confirmed.dcs_ok = false;
+  confirmed.failsafe_confirmed = true;
+  LocalState refused = confirmed;
+  refused.failsafe_confirmed = false;
+  RunTable({
+      {"all members confirmed: keep running", c, confirmed, failsafe, ""},
+      {"a member did not confirm: step down", c, refused, failsafe, "Demote"},
+      {"failsafe off: step down whatever the members say", c, confirmed, Config(), "Demote"},
+  });
+  CHECK(Decide(c, confirmed, failsafe).message.find("failsafe mode is enabled") != std::string::npos);
+
+  // The race: only members listed in `failsafe`, and nobody while a primary's heartbeat is fresh.
+  auto unlocked = ClusterBuilder().Member(M("a", "replica")).Member(M("b", "replica")).c;
+  unlocked.failsafe = std::map<std::string, std::string>{{"b", "http://127.0.0.1:8009/patroni"}};
+  LocalState a = Local(Replica(200));
+  a.peers = {Peer("b", 100)};
+  auto listed = unlocked;
+  listed.failsafe->emplace("a", "http://127.0.0.1:8008/patroni");
+  LocalState heard = a;
+  heard.failsafe_heartbeat_recent = true;
+  RunTable({
+      {"not listed in failsafe: stays out", unlocked, a, failsafe, ""},
+      {"listed: races", listed, a, failsafe, "AcquireLock Promote"},
+      {"a primary's heartbeat within ttl: stays out", listed, heard, failsafe, ""},
+      {"failsafe off: the key is ignored", unlocked, a, Config(), "AcquireLock Promote"},
+  });
+
+  // The leader keeps `failsafe` equal to the members' REST APIs.
+  auto led = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100).c;
+  LocalState primary = Local(Primary(100));
+  Decision d = Decide(led, primary, failsafe);
+  REQUIRE(Actions(d) == "RefreshLock WriteFailsafe");
+  CHECK(std::get<WriteFailsafe>(d.actions[1]).members.size() == 2);
+  led.failsafe = std::get<WriteFailsafe>(d.actions[1]).members;
+  CHECK(Actions(Decide(led, primary, failsafe)) == "RefreshLock");
+}
+
 TEST_CASE("PostgreSQL is down: the lock holder restarts it until primary_start_timeout") {
   auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).c;
   LocalState down = Local(Stopped(true));

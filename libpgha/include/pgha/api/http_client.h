@@ -41,12 +41,18 @@ ha::PeerStatus ParsePeerStatus(const std::string& name, const std::string& body)
 
 class HttpPeerProber final : public ha::PeerProber {
  public:
-  explicit HttpPeerProber(HttpTls tls = {}) : tls_(std::move(tls)) {}
+  // `auth`: restapi.authentication, which the other members' unsafe methods (POST /failsafe)
+  // require.
+  explicit HttpPeerProber(HttpTls tls = {}, std::optional<config::BasicAuth> auth = std::nullopt)
+      : tls_(std::move(tls)), auth_(std::move(auth)) {}
   std::vector<ha::PeerStatus> Probe(const std::vector<dcs::Member>& members,
                                     absl::Duration timeout) override;
+  bool ConfirmFailsafe(const std::vector<dcs::Member>& members, const std::string& body,
+                       absl::Duration timeout) override;
 
  private:
   HttpTls tls_;
+  std::optional<config::BasicAuth> auth_;
 };
 
 }  // namespace pgha::api

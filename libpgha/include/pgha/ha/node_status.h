@@ -40,6 +40,8 @@ struct NodeStatus {
   std::string api_url;
   std::optional<Json> scheduled_restart;
   bool sync_standby = false;  // listed in /sync
+  bool failsafe_mode = false;    // the dynamic configuration enables it
+  bool failsafe_active = false;  // a primary running on failsafe confirmations (DCS unreachable)
 };
 
 // A command for the loop (restart, reinitialize, reload), with a channel for its result.
@@ -91,6 +93,9 @@ class StatusBoard {
   void WaitForWake(absl::Duration timeout);
   // True (once) when Wake() or Submit() happened since the last call.
   bool ConsumeWake();
+  // Failsafe mode: a primary's POST /failsafe arrived (monotonic time), and when the last did.
+  void NoteFailsafeHeartbeat(absl::Time at);
+  std::optional<absl::Time> LastFailsafeHeartbeat() const;
 
  private:
   mutable std::mutex mu_;
@@ -100,6 +105,7 @@ class StatusBoard {
   std::map<int, CommandResult> results_;
   int next_ticket_ = 1;
   bool woken_ = false;
+  std::optional<absl::Time> failsafe_heartbeat_;
 };
 
 }  // namespace pgha::ha

@@ -18,6 +18,13 @@ class PeerProber {
   // reachable=false. Never blocks longer than about `timeout`.
   virtual std::vector<PeerStatus> Probe(const std::vector<dcs::Member>& members,
                                         absl::Duration timeout) = 0;
+  // Failsafe mode: POSTs `body` (this primary's name, conn_url, api_url) to /failsafe on every
+  // one of `members` in parallel; true when every one answered 200 "Accepted" (one retry each,
+  // `timeout` per try). The default cannot ask anyone, so it never confirms.
+  virtual bool ConfirmFailsafe(const std::vector<dcs::Member>& members, const std::string& body,
+                               absl::Duration timeout) {
+    return members.empty();
+  }
 };
 
 }  // namespace pgha::ha

@@ -32,6 +32,7 @@ struct HaConfig {
   bool synchronous_mode_strict = false;
   int synchronous_node_count = 1;
   bool check_timeline = false;
+  bool failsafe_mode = false;
   bool use_slots = true;
   bool use_pg_rewind = false;
   bool remove_data_directory_on_rewind_failure = false;
@@ -109,6 +110,10 @@ struct LocalState {
   std::vector<PeerStatus> peers;     // filled when the cluster has no leader or a failover is pending
   bool watchdog_usable = true;
   std::optional<ManualCommand> command;
+  // Failsafe mode (the loop's I/O, for Decide): every other member listed in `failsafe`
+  // accepted our POST /failsafe this cycle; and a primary's POST /failsafe reached us within ttl.
+  bool failsafe_confirmed = false;
+  bool failsafe_heartbeat_recent = false;
   // When we last refreshed (or took) the leader lock successfully: the lock is ours until then
   // + ttl, as far as we can know without the DCS.
   std::optional<absl::Time> lock_refreshed_at;
@@ -155,6 +160,10 @@ struct WriteStatus {
   dcs::ClusterStatus status;
   dcs::Version expected;
 };
+struct WriteFailsafe {
+  std::map<std::string, std::string> members;  // name -> api_url
+  dcs::Version expected;
+};
 struct StartTask {  // bootstrap, clone, rejoin, ... on the worker
   TaskKind kind = TaskKind::kNone;
   std::optional<pg::Upstream> upstream;  // leader or clone source or switchover candidate
@@ -181,7 +190,7 @@ struct Exit {  // a condition pgha must not run under (a foreign system identifi
 
 using Action = std::variant<AcquireLock, RefreshLock, ReleaseLock, CreateInitialize, SetInitialize,
                             CancelInitialize, WriteConfig, ClearFailover, WriteSync, DeleteSync,
-                            WriteHistory, WriteStatus, StartTask, Promote, Demote, Follow,
+                            WriteHistory, WriteStatus, WriteFailsafe, StartTask, Promote, Demote, Follow,
                             SetSyncStandbyNames, SyncSlots, Checkpoint, Exit>;
 
 // A readable one-line description of an action (logs and test failure messages).
