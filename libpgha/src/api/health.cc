@@ -26,7 +26,12 @@ int HealthStatusCode(const std::string& raw_path, const QueryParams& query, cons
                  leader_optime > replayed + max_lag;
   bool noloadbalance = s.tags.is_object() && s.tags.contains("noloadbalance") &&
                        (s.tags["noloadbalance"] == true || s.tags["noloadbalance"] == "true");
-  int replica = !noloadbalance && !lagging && role == "replica" && running ? 200 : 503;
+  // ?replication_state=streaming (Patroni 4.2): only replicas in that state.
+  bool state_mismatch = false;
+  if (auto it = query.find("replication_state"); it != query.end()) {
+    state_mismatch = o.replication_state != it->second;
+  }
+  int replica = !noloadbalance && !lagging && !state_mismatch && role == "replica" && running ? 200 : 503;
 
   int leader = 503, primary = 503, standby_leader = 503;
   if (s.holds_lock) {
@@ -56,6 +61,10 @@ int HealthStatusCode(const std::string& raw_path, const QueryParams& query, cons
     ignore_tags = true;
   } else if (absl::StrContains(path, "replica")) {
     code = replica;
+  } else if (absl::StrContains(path, "quorum")) {
+    // Quorum commit (synchronous_mode: quorum) runs as `on`: there are no quorum standbys, so
+    // /quorum never answers 200 and /read-only-quorum only on the primary.
+    code = path == "/read-only-quorum" && (primary == 200 || standby_leader == 200) ? 200 : 503;
   } else if (absl::StrContains(path, "read-only") && !absl::StrContains(path, "sync")) {
     code = (primary == 200 || standby_leader == 200) ? 200 : replica;
   } else if (absl::StrContains(path, "health")) {

@@ -134,6 +134,15 @@ TEST_CASE("health checks as Patroni 3.0.2 answers them (reference table)") {
   CHECK(HealthStatusCode("/replica", {{"lag", "1MB"}}, lagging) == 503);
   CHECK(HealthStatusCode("/replica", {{"lag", "16MB"}}, lagging) == 200);
   CHECK(HealthStatusCode("/replica", {}, lagging) == 200);
+  ha::NodeStatus streaming = replica;
+  streaming.pg.replication_state = "streaming";
+  CHECK(HealthStatusCode("/replica", {{"replication_state", "streaming"}}, streaming) == 200);
+  ha::NodeStatus archive = replica;
+  archive.pg.replication_state = "in archive recovery";
+  CHECK(HealthStatusCode("/replica", {{"replication_state", "streaming"}}, archive) == 503);
+  CHECK(HealthStatusCode("/quorum", {}, replica) == 503);
+  CHECK(HealthStatusCode("/read-only-quorum", {}, replica) == 503);
+  CHECK(HealthStatusCode("/read-only-quorum", {}, leader) == 200);
   ha::NodeStatus tagged = replica;
   tagged.tags = {{"zone", "a"}, {"nofailover", true}};
   CHECK(HealthStatusCode("/replica", {{"tag_zone", "a"}}, tagged) == 200);
