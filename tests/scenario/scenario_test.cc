@@ -1,8 +1,7 @@
 // HA scenarios on real PostgreSQL 15, real pgha daemons and a real DCS, all on 127.0.0.1:
 // ttl 10, loop_wait 1, retry_timeout 3 unless a case says otherwise.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -19,6 +18,12 @@ constexpr absl::Duration kStart = absl::Seconds(120);
 bool HasRow(ClusterHarness& c, int i, int id) {
   auto r = c.Sql(i, absl::StrCat("SELECT 1 FROM t WHERE id = ", id));
   return r.ok() && r->size() == 1;
+}
+
+// Node i no longer accepts writes: down, or running read-only.
+bool StoppedWriting(ClusterHarness& c, int i) {
+  auto r = c.Sql(i, "SELECT pg_is_in_recovery()");
+  return !r.ok() || (*r)[0] == "t";
 }
 
 TEST_CASE("bootstrap: one leader, two streaming replicas") {
@@ -43,7 +48,9 @@ TEST_CASE("bootstrap: one leader, two streaming replicas") {
   }
 }
 
-TEST_CASE("kill -9 of the primary's daemon and postmaster: a replica takes over; the old node rejoins with every row") {
+TEST_CASE(
+    "kill -9 of the primary's daemon and postmaster: a replica takes over; the old node rejoins "
+    "with every row") {
   RequireScenarioPrerequisites();
   ClusterHarness c;
   c.StartAll();
@@ -55,14 +62,17 @@ TEST_CASE("kill -9 of the primary's daemon and postmaster: a replica takes over;
   }
   // The rows are on both replicas before the crash (asynchronous replication may lose the tail
   // otherwise, which is the documented async behaviour and not what this case checks).
-  for (int i = 0; i < c.size(); ++i) REQUIRE(WaitFor([&] { return HasRow(c, i, 100); }, absl::Seconds(30)));
+  for (int i = 0; i < c.size(); ++i)
+    REQUIRE(WaitFor([&] { return HasRow(c, i, 100); }, absl::Seconds(30)));
   c.KillDaemon(*old_primary);
   c.KillPostmaster(*old_primary);
   std::optional<int> new_primary;
-  REQUIRE(WaitFor([&] {
-    new_primary = c.Primary();
-    return new_primary && *new_primary != *old_primary;
-  }, absl::Seconds(60)));
+  REQUIRE(WaitFor(
+      [&] {
+        new_primary = c.Primary();
+        return new_primary && *new_primary != *old_primary;
+      },
+      absl::Seconds(60)));
   REQUIRE(c.Sql(*new_primary, "INSERT INTO t VALUES (101)").ok());
   c.StartNode(*old_primary);
   REQUIRE(WaitFor([&] { return HasRow(c, *old_primary, 101); }, absl::Seconds(120)));
@@ -70,10 +80,12 @@ TEST_CASE("kill -9 of the primary's daemon and postmaster: a replica takes over;
   REQUIRE(count.ok());
   CHECK((*count)[0] == "101");
   // The REST API reports what the last HA cycle saw: give it a cycle.
-  CHECK(WaitFor([&] {
-    auto p = c.Patroni(*old_primary);
-    return p && (*p)["role"] == "replica" && (*p)["state"] == "running";
-  }, absl::Seconds(30)));
+  CHECK(WaitFor(
+      [&] {
+        auto p = c.Patroni(*old_primary);
+        return p && (*p)["role"] == "replica" && (*p)["state"] == "running";
+      },
+      absl::Seconds(30)));
   CHECK(c.WaitForHealthy(2, absl::Seconds(60)) == new_primary);
 }
 
@@ -91,14 +103,17 @@ TEST_CASE("SIGTERM on the primary's daemon: a replica takes over without waiting
   c.TermDaemon(*old_primary);
   CHECK_FALSE(c.DaemonRunning(*old_primary));
   std::optional<int> new_primary;
-  REQUIRE(WaitFor([&] {
-    new_primary = c.Primary();
-    return new_primary && *new_primary != *old_primary;
-  }, absl::Seconds(45)));
+  REQUIRE(WaitFor(
+      [&] {
+        new_primary = c.Primary();
+        return new_primary && *new_primary != *old_primary;
+      },
+      absl::Seconds(45)));
   CHECK(c.Sql(*new_primary, "CREATE TABLE t (id int)").ok());
 }
 
-TEST_CASE("switchover to a named candidate: writes resume there and the old primary streams from it") {
+TEST_CASE(
+    "switchover to a named candidate: writes resume there and the old primary streams from it") {
   RequireScenarioPrerequisites();
   ClusterHarness c;
   c.StartAll();
@@ -108,18 +123,20 @@ TEST_CASE("switchover to a named candidate: writes resume there and the old prim
   REQUIRE(c.Sql(*old_primary, "CREATE TABLE t (id int primary key)").ok());
   REQUIRE(c.Sql(*old_primary, "INSERT INTO t VALUES (1)").ok());
   auto [code, body] = c.Rest(*old_primary, "POST", "/switchover",
-                             absl::StrCat("{\"leader\": \"", c.name(*old_primary), "\", \"candidate\": \"",
-                                          c.name(candidate), "\"}"));
+                             absl::StrCat("{\"leader\": \"", c.name(*old_primary),
+                                          "\", \"candidate\": \"", c.name(candidate), "\"}"));
   INFO(body);
   CHECK(code == 200);
   CHECK(body == absl::StrCat("Successfully switched over to \"", c.name(candidate), "\""));
   REQUIRE(WaitFor([&] { return c.Primary() == candidate; }, absl::Seconds(60)));
   REQUIRE(c.Sql(candidate, "INSERT INTO t VALUES (2)").ok());
   REQUIRE(WaitFor([&] { return HasRow(c, *old_primary, 2); }, absl::Seconds(60)));
-  CHECK(WaitFor([&] {
-    auto p = c.Patroni(*old_primary);
-    return p && (*p)["role"] == "replica";
-  }, absl::Seconds(30)));
+  CHECK(WaitFor(
+      [&] {
+        auto p = c.Patroni(*old_primary);
+        return p && (*p)["role"] == "replica";
+      },
+      absl::Seconds(30)));
   auto upstream = c.Sql(*old_primary, "SELECT sender_port FROM pg_stat_wal_receiver");
   REQUIRE(upstream.ok());
   CHECK(*upstream == std::vector<std::string>{std::to_string(c.spec(candidate).pg_port)});
@@ -138,11 +155,15 @@ TEST_CASE("synchronous mode: every acknowledged commit survives a failover") {
   REQUIRE(c.Sql(*old_primary, "CREATE TABLE t (id int primary key)").ok());
   // Wait until a synchronous standby is confirmed in PostgreSQL and published in /sync: only
   // then may it be promoted (before that, nobody but the old leader may take over).
-  REQUIRE(WaitFor([&] {
-    auto s = c.Sql(*old_primary, "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'");
-    auto [code, body] = c.Rest(*old_primary, "GET", "/cluster");
-    return s.ok() && (*s)[0] == "1" && code == 200 && body.find("\"sync_standby\"") != std::string::npos;
-  }, absl::Seconds(60)));
+  REQUIRE(WaitFor(
+      [&] {
+        auto s = c.Sql(*old_primary,
+                       "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'");
+        auto [code, body] = c.Rest(*old_primary, "GET", "/cluster");
+        return s.ok() && (*s)[0] == "1" && code == 200 &&
+               body.find("\"sync_standby\"") != std::string::npos;
+      },
+      absl::Seconds(60)));
   std::mutex mu;
   std::set<int> acknowledged;
   std::atomic<bool> stop{false};
@@ -153,7 +174,8 @@ TEST_CASE("synchronous mode: every acknowledged commit survives a failover") {
       for (int i = 0; i < c.size(); ++i) {
         // Whoever accepts the write (the primary) acknowledges it only after the sync standby
         // has flushed it (synchronous_commit=on with synchronous_standby_names set by pgha).
-        auto r = c.Sql(i, absl::StrCat("SET statement_timeout = '3s'; INSERT INTO t VALUES (", id, ")"));
+        auto r =
+            c.Sql(i, absl::StrCat("SET statement_timeout = '3s'; INSERT INTO t VALUES (", id, ")"));
         if (r.ok()) {
           std::lock_guard<std::mutex> lock(mu);
           acknowledged.insert(id);
@@ -162,28 +184,36 @@ TEST_CASE("synchronous mode: every acknowledged commit survives a failover") {
       }
     }
   });
-  REQUIRE(WaitFor([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return acknowledged.size() >= 50;
-  }, absl::Seconds(60)));
+  REQUIRE(WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return acknowledged.size() >= 50;
+      },
+      absl::Seconds(60)));
   c.KillDaemon(*old_primary);
   c.KillPostmaster(*old_primary);
   std::optional<int> new_primary;
-  bool failed_over = WaitFor([&] {
-    new_primary = c.Primary();
-    return new_primary && *new_primary != *old_primary;
-  }, absl::Seconds(60));
+  bool failed_over = WaitFor(
+      [&] {
+        new_primary = c.Primary();
+        return new_primary && *new_primary != *old_primary;
+      },
+      absl::Seconds(60));
   size_t before_stop = 0;
-  REQUIRE(WaitFor([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    before_stop = acknowledged.size();
-    return true;
-  }, absl::Seconds(1)));
+  REQUIRE(WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        before_stop = acknowledged.size();
+        return true;
+      },
+      absl::Seconds(1)));
   // Let the writer commit a little on the new primary too.
-  WaitFor([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return acknowledged.size() >= before_stop + 20;
-  }, absl::Seconds(30));
+  WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return acknowledged.size() >= before_stop + 20;
+      },
+      absl::Seconds(30));
   stop = true;
   writer.join();
   REQUIRE(failed_over);
@@ -215,21 +245,25 @@ TEST_CASE("pause: killing the primary's postmaster causes no failover") {
   INFO(body);
   REQUIRE(code == 200);
   for (int i = 0; i < c.size(); ++i) {
-    REQUIRE(WaitFor([&] {
-      auto p = c.Patroni(i);
-      return p && p->value("pause", false) == true;
-    }, absl::Seconds(30)));
+    REQUIRE(WaitFor(
+        [&] {
+          auto p = c.Patroni(i);
+          return p && p->value("pause", false) == true;
+        },
+        absl::Seconds(30)));
   }
   c.KillPostmaster(*primary);
   // For twice the TTL nobody is promoted and the lock stays where it was.
-  bool promoted = WaitFor([&] {
-    for (int i = 0; i < c.size(); ++i) {
-      if (i == *primary) continue;
-      auto p = c.Patroni(i);
-      if (p && p->value("role", "") == "primary") return true;
-    }
-    return false;
-  }, absl::Seconds(20));
+  bool promoted = WaitFor(
+      [&] {
+        for (int i = 0; i < c.size(); ++i) {
+          if (i == *primary) continue;
+          auto p = c.Patroni(i);
+          if (p && p->value("role", "") == "primary") return true;
+        }
+        return false;
+      },
+      absl::Seconds(20));
   CHECK_FALSE(promoted);
   for (int i = 0; i < c.size(); ++i) {
     if (i == *primary) continue;
@@ -250,10 +284,8 @@ TEST_CASE("the primary loses the DCS: it stops accepting writes before the TTL e
   c.dcs().Stop();
   absl::Time lost = absl::Now();
   // ttl 10: loop_wait + 2*retry_timeout = 7 s is when pgha must have stepped down.
-  bool demoted = WaitFor([&] {
-    auto r = c.Sql(*primary, "SELECT pg_is_in_recovery()");
-    return !r.ok() || (*r)[0] == "t";
-  }, absl::Seconds(10), absl::Milliseconds(100));
+  bool demoted = WaitFor([&] { return StoppedWriting(c, *primary); }, absl::Seconds(10),
+                         absl::Milliseconds(100));
   WARN("primary stopped accepting writes " << absl::FormatDuration(absl::Now() - lost)
                                            << " after the DCS went away (ttl 10 s)");
   CHECK(demoted);
@@ -261,7 +293,8 @@ TEST_CASE("the primary loses the DCS: it stops accepting writes before the TTL e
   REQUIRE(c.WaitForHealthy(2, kStart));
 }
 
-TEST_CASE("failsafe mode: the primary keeps writing through a DCS outage while every member confirms") {
+TEST_CASE(
+    "failsafe mode: the primary keeps writing through a DCS outage while every member confirms") {
   RequireScenarioPrerequisites();
   ClusterOptions options;
   options.extra_dynamic = "    failsafe_mode: true\n";
@@ -270,10 +303,12 @@ TEST_CASE("failsafe mode: the primary keeps writing through a DCS outage while e
   auto primary = c.WaitForHealthy(2, kStart);
   REQUIRE(primary);
   // The leader publishes who must confirm: every member's REST API.
-  REQUIRE(WaitFor([&] {
-    auto [code, body] = c.Rest(*primary, "GET", "/failsafe");
-    return code == 200 && Json::parse(body, nullptr, false).size() == 3;
-  }, absl::Seconds(30)));
+  REQUIRE(WaitFor(
+      [&] {
+        auto [code, body] = c.Rest(*primary, "GET", "/failsafe");
+        return code == 200 && Json::parse(body, nullptr, false).size() == 3;
+      },
+      absl::Seconds(30)));
   REQUIRE(c.Sql(*primary, "CREATE TABLE f (id int)").ok());
   c.dcs().Stop();
   absl::Time lost = absl::Now();
@@ -281,14 +316,16 @@ TEST_CASE("failsafe mode: the primary keeps writing through a DCS outage while e
   // ends at ttl (10 s); watch it for twice the ttl: every write must succeed.
   int writes = 0;
   bool always_writable = true;
-  WaitFor([&] {
-    if (c.Sql(*primary, "INSERT INTO f VALUES (1)").ok()) {
-      ++writes;
-    } else {
-      always_writable = false;
-    }
-    return !always_writable || absl::Now() - lost > absl::Seconds(20);
-  }, absl::Seconds(60), absl::Milliseconds(200));
+  WaitFor(
+      [&] {
+        if (c.Sql(*primary, "INSERT INTO f VALUES (1)").ok()) {
+          ++writes;
+        } else {
+          always_writable = false;
+        }
+        return !always_writable || absl::Now() - lost > absl::Seconds(20);
+      },
+      absl::Seconds(60), absl::Milliseconds(200));
   INFO(c.LogTail(*primary));
   CHECK(always_writable);
   CHECK(writes > 0);
@@ -306,10 +343,8 @@ TEST_CASE("failsafe mode: the primary keeps writing through a DCS outage while e
   // A member stops answering: the primary can no longer rule out a rival, and steps down.
   int replica = *primary == 0 ? 1 : 0;
   c.KillDaemon(replica);
-  bool demoted = WaitFor([&] {
-    auto r = c.Sql(*primary, "SELECT pg_is_in_recovery()");
-    return !r.ok() || (*r)[0] == "t";
-  }, absl::Seconds(30), absl::Milliseconds(100));
+  bool demoted = WaitFor([&] { return StoppedWriting(c, *primary); }, absl::Seconds(30),
+                         absl::Milliseconds(100));
   CHECK(demoted);
 
   c.dcs().Start();
