@@ -17,7 +17,8 @@ struct Result {
 };
 
 Result Ctl(ClusterHarness& c, std::vector<std::string> args, const std::string& stdin_data = "") {
-  std::vector<std::string> argv = {std::string(PGHA_BINARY_DIR) + "/pghactl", "-c", c.config_path(0)};
+  std::vector<std::string> argv = {std::string(PGHA_BINARY_DIR) + "/pghactl", "-c",
+                                   c.config_path(0)};
   argv.insert(argv.end(), args.begin(), args.end());
   PosixProcessRunner runner;
   // `query` connects as a DBA would: with a password file.
@@ -45,8 +46,11 @@ TEST_CASE("pghactl drives a live cluster as patronictl does") {
   CHECK(list.code == 0);
   CHECK(absl::StartsWith(list.out, "+ Cluster: scenario "));
   CHECK(Contains(list, "| Member | Host"));
-  CHECK(Contains(list, absl::StrCat("| ", leader, "    | 127.0.0.1:", c.spec(*primary).pg_port, " | Leader  | running |")));
-  for (int i : {a, b}) CHECK(Contains(list, absl::StrCat("| ", c.name(i), "    | 127.0.0.1:", c.spec(i).pg_port, " | Replica | running |")));
+  CHECK(Contains(list, absl::StrCat("| ", leader, "    | 127.0.0.1:", c.spec(*primary).pg_port,
+                                    " | Leader  | running |")));
+  for (int i : {a, b})
+    CHECK(Contains(list, absl::StrCat("| ", c.name(i), "    | 127.0.0.1:", c.spec(i).pg_port,
+                                      " | Replica | running |")));
 
   Result json = Ctl(c, {"list", "-f", "json"});
   REQUIRE(json.code == 0);
@@ -80,15 +84,19 @@ TEST_CASE("pghactl drives a live cluster as patronictl does") {
   CHECK(Contains(edit, "+loop_wait: 2"));
   CHECK(Contains(edit, "+    work_mem: 8MB"));
   // GET /config answers from the member's last view of the DCS: give it a cycle.
-  CHECK(WaitFor([&] {
-    Json config = Json::parse(c.Rest(a, "GET", "/config").second, nullptr, false);
-    return !config.is_discarded() && config["loop_wait"] == 2 &&
-           config["postgresql"]["parameters"]["work_mem"] == "8MB";
-  }, absl::Seconds(30)));
-  REQUIRE(WaitFor([&] {
-    auto v = c.Sql(*primary, "SHOW work_mem");
-    return v.ok() && (*v)[0] == "8MB";
-  }, absl::Seconds(30)));
+  CHECK(WaitFor(
+      [&] {
+        Json config = Json::parse(c.Rest(a, "GET", "/config").second, nullptr, false);
+        return !config.is_discarded() && config["loop_wait"] == 2 &&
+               config["postgresql"]["parameters"]["work_mem"] == "8MB";
+      },
+      absl::Seconds(30)));
+  REQUIRE(WaitFor(
+      [&] {
+        auto v = c.Sql(*primary, "SHOW work_mem");
+        return v.ok() && (*v)[0] == "8MB";
+      },
+      absl::Seconds(30)));
   // Declining the prompt changes nothing (and, as with patronictl, is not an error).
   Result declined = Ctl(c, {"edit-config", "-s", "ttl=20"}, "n\n");
   CHECK(declined.code == 0);
@@ -105,8 +113,8 @@ TEST_CASE("pghactl drives a live cluster as patronictl does") {
   CHECK(Contains(resume, "Success: cluster management is resumed"));
 
   // A scheduled switchover shows in list and is flushed.
-  Result scheduled = Ctl(c, {"switchover", "--leader", leader, "--candidate", c.name(a), "--scheduled",
-                             "2099-01-01T00:00+00:00", "--force"});
+  Result scheduled = Ctl(c, {"switchover", "--leader", leader, "--candidate", c.name(a),
+                             "--scheduled", "2099-01-01T00:00+00:00", "--force"});
   INFO(scheduled.out);
   CHECK(scheduled.code == 0);
   CHECK(Contains(scheduled, " Switchover scheduled at: 2099-01-01T00:00:00+00:00"));
@@ -140,6 +148,43 @@ TEST_CASE("pghactl drives a live cluster as patronictl does") {
   CHECK(reinit.code == 0);
   CHECK(Contains(reinit, absl::StrCat("Reinitialize is completed on: ", c.name(a))));
   REQUIRE(c.WaitForHealthy(2, absl::Seconds(120)));
+
+  // A scheduled restart: shown by list -e, refused twice, flushed; one due soon does restart.
+  auto scheduled_in_list = [&] { return Contains(Ctl(c, {"list", "-e"}), "2099-01-01"); };
+  Result later = Ctl(
+      c, {"restart", "scenario", c.name(a), "--scheduled", "2099-01-01T00:00+00:00", "--force"});
+  INFO(later.out);
+  CHECK(Contains(later, absl::StrCat("Success: restart scheduled on member ", c.name(a))));
+  CHECK(WaitFor(scheduled_in_list, absl::Seconds(30)));
+  Result twice =
+      Ctl(c, {"restart", "scenario", c.name(a), "--scheduled", "2099-01-02T00:00+00:00"}, "y\n\n");
+  INFO(twice.out);
+  CHECK(Contains(
+      twice, absl::StrCat("Failed: another restart is already scheduled on member ", c.name(a))));
+  Result flush_restart = Ctl(c, {"flush", "scenario", c.name(a), "restart", "--force"});
+  INFO(flush_restart.out);
+  CHECK(Contains(flush_restart,
+                 absl::StrCat("Success: flush scheduled restart for member ", c.name(a))));
+  CHECK(WaitFor([&] { return !scheduled_in_list(); }, absl::Seconds(30)));
+  auto started_at = [&] {
+    auto r = c.Sql(a, "SELECT pg_postmaster_start_time()");
+    return r.ok() ? (*r)[0] : std::string();
+  };
+  const std::string before = started_at();
+  REQUIRE_FALSE(before.empty());
+  std::string soon = absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", absl::Now() + absl::Seconds(5),
+                                      absl::UTCTimeZone());
+  Result due = Ctl(c, {"restart", "scenario", c.name(a), "--scheduled", soon, "--force"});
+  INFO(due.out);
+  CHECK(Contains(due, absl::StrCat("Success: restart scheduled on member ", c.name(a))));
+  CHECK(WaitFor(
+      [&] {
+        std::string now = started_at();
+        return !now.empty() && now != before;
+      },
+      absl::Seconds(60)));
+  REQUIRE(c.WaitForHealthy(2, absl::Seconds(60)));
+
   Result reinit_leader = Ctl(c, {"reinit", "scenario", c.name(b), "--force"});
   INFO(reinit_leader.out);
   CHECK(reinit_leader.code == 1);
@@ -148,7 +193,8 @@ TEST_CASE("pghactl drives a live cluster as patronictl does") {
   // remove: the three confirmations, then nothing of the cluster is left in the DCS.
   Result wrong = Ctl(c, {"remove", "scenario"}, "other\n");
   CHECK(wrong.code != 0);
-  Result removed = Ctl(c, {"remove", "scenario"}, absl::StrCat("scenario\nYes I am aware\n", c.name(b), "\n"));
+  Result removed =
+      Ctl(c, {"remove", "scenario"}, absl::StrCat("scenario\nYes I am aware\n", c.name(b), "\n"));
   INFO(removed.out);
   CHECK(removed.code == 0);
   Result after = Ctl(c, {"list", "-f", "json"});

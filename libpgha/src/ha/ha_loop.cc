@@ -6,53 +6,15 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "commands.h"
 #include "executor.h"
+#include "member_record.h"
 #include "pgha/base/log.h"
 #include "pgha/base/version.h"
 #include "pgha/dcs/codec.h"
 #include "pgha/ha/decide.h"
 
 namespace pgha::ha {
-
-HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig& e) {
-  HaConfig c;
-  const config::DynamicConfig& d = e.dynamic;
-  c.name = local.name;
-  c.ttl = absl::Seconds(d.ttl);
-  c.loop_wait = absl::Seconds(d.loop_wait);
-  c.retry_timeout = absl::Seconds(d.retry_timeout);
-  c.maximum_lag_on_failover = d.maximum_lag_on_failover;
-  c.primary_start_timeout = absl::Seconds(d.primary_start_timeout);
-  c.synchronous_mode = d.synchronous_mode;
-  c.synchronous_mode_strict = d.synchronous_mode_strict;
-  c.synchronous_node_count = d.synchronous_node_count;
-  c.check_timeline = d.check_timeline;
-  c.failsafe_mode = d.failsafe_mode;
-  c.use_slots = e.use_slots;
-  c.use_pg_rewind = e.use_pg_rewind;
-  c.remove_data_directory_on_rewind_failure = e.remove_data_directory_on_rewind_failure;
-  c.remove_data_directory_on_diverged_timelines = e.remove_data_directory_on_diverged_timelines;
-  c.permanent_slots = d.slots;
-  c.bootstrap_configured = local.bootstrap.present;
-  c.bootstrap_dcs = local.bootstrap.dcs;
-  c.nofailover = local.tags.FailoverPriority() <= 0;
-  c.failover_priority = local.tags.FailoverPriority();
-  c.nosync = local.tags.NoSync();
-  c.replicatefrom = local.tags.replicatefrom;
-  c.clonefrom = local.tags.clonefrom;
-  switch (local.watchdog.mode) {
-    case config::WatchdogMode::kOff:
-      c.watchdog = WatchdogMode::kOff;
-      break;
-    case config::WatchdogMode::kAutomatic:
-      c.watchdog = WatchdogMode::kAutomatic;
-      break;
-    case config::WatchdogMode::kRequired:
-      c.watchdog = WatchdogMode::kRequired;
-      break;
-  }
-  return c;
-}
 
 struct HaLoop::Impl {
   HaLoopOptions o;
@@ -64,14 +26,15 @@ struct HaLoop::Impl {
   dcs::ClusterStatePtr last_cluster = std::make_shared<dcs::ClusterState>();
   dcs::Version config_version = dcs::kNoVersion - 1;  // never matches: apply on the first cycle
   internal::Executor executor;
-  std::optional<int> command_ticket;  // a manual command whose task runs
+  internal::CommandHandler commands;
   std::optional<absl::Time> last_dcs_ok;
   std::string last_message;
 
   explicit Impl(HaLoopOptions options)
       : o(std::move(options)),
         clock(o.clock != nullptr ? o.clock : RealClock::Get()),
-        executor({o.dcs, o.pg, o.prober, o.worker, o.watchdog, clock}) {
+        executor({o.dcs, o.pg, o.prober, o.worker, o.watchdog, clock}),
+        commands(o.dcs, o.board, clock, &executor) {
     ApplyDynamic(o.local.bootstrap.dcs);
   }
 
@@ -83,227 +46,6 @@ struct HaLoop::Impl {
     o.dcs->SetTimeouts(config.ttl, config.retry_timeout);
     absl::Status s = o.pg->ApplyConfig(effective);
     if (!s.ok()) PGHA_LOG(ERROR) << "applying the configuration failed: " << s.message();
-  }
-
-  std::string ConnUrl() const {
-    return absl::StrCat("postgres://", o.local.postgresql.connect_address, "/postgres");
-  }
-  std::string ApiUrl() const {
-    return absl::StrCat(o.local.restapi.tls() ? "https" : "http", "://", o.local.restapi.connect_address,
-                        "/patroni");
-  }
-
-  static std::string StateOf(const LocalState& local) {
-    if (local.task.running) {
-      switch (local.task.kind) {
-        case TaskKind::kBootstrap:
-          return "initializing new cluster";
-        case TaskKind::kCreateReplica:
-        case TaskKind::kReinitialize:
-          return "creating replica";
-        case TaskKind::kRestart:
-          return "restarting";
-        case TaskKind::kGracefulDemote:
-          return "stopping";
-        default:
-          return "starting";
-      }
-    }
-    if (local.pg.accepting) return "running";
-    if (local.pg.postmaster_alive) return "starting";
-    if (local.pg.control && !local.pg.control->CleanlyShutDown()) return "crashed";
-    return "stopped";
-  }
-
-  std::string RoleOf(const LocalState& local, bool holds_lock) const {
-    if (local.pg.accepting) return local.pg.in_recovery ? "replica" : "primary";
-    if (local.pg.data_dir != pg::DataDirState::kValid) return "uninitialized";
-    if (holds_lock) return "primary";
-    if (local.pg.control && local.pg.control->WasPrimary()) return "demoted";
-    return "replica";
-  }
-
-  dcs::Member MemberRecord(const LocalState& local, const std::string& state, const std::string& role,
-                           bool paused) const {
-    dcs::Member m;
-    m.name = o.local.name;
-    m.conn_url = ConnUrl();
-    m.api_url = ApiUrl();
-    m.state = state;
-    m.role = role;
-    m.version_text = kPatroniCompatVersion;
-    if (!o.local.postgresql.proxy_address.empty()) {
-      m.proxy_url = absl::StrCat("postgres://", o.local.postgresql.proxy_address, "/postgres");
-    }
-    if (local.pg.accepting) {
-      m.xlog_location = local.pg.WalPosition();
-      m.timeline = local.pg.timeline;
-      if (local.pg.in_recovery) {
-        m.replication_state = local.pg.replication_state;
-        m.receive_lsn = local.pg.receive_lsn;
-        m.replay_lsn = local.pg.replay_lsn;
-      }
-    }
-    m.tags = o.local.tags.all;
-    m.pause = paused;
-    m.pending_restart = local.pg.pending_restart;
-    if (scheduled_restart) m.scheduled_restart = ScheduledRestartJson();
-    return m;
-  }
-
-  // A restart requested for later (POST /restart with schedule).
-  struct ScheduledRestart {
-    absl::Time at;
-    Command command;
-    std::optional<absl::Time> postmaster_start_time;  // a restart meanwhile cancels it
-  };
-
-  // Patroni's scheduled_restart document: the request's filters and the schedule.
-  Json ScheduledRestartJson() const {
-    Json j = Json::object();
-    j["schedule"] = dcs::FormatTimestamp(scheduled_restart->at);
-    const Json& p = scheduled_restart->command.payload;
-    for (const char* k : {"role", "postgres_version", "restart_pending", "timeout"}) {
-      if (p.contains(k)) j[k] = p[k];
-    }
-    if (scheduled_restart->postmaster_start_time) {
-      j["postmaster_start_time"] = absl::FormatTime("%Y-%m-%d %H:%M:%E6S%Ez",
-                                                    *scheduled_restart->postmaster_start_time, absl::UTCTimeZone());
-    }
-    return j;
-  }
-  std::optional<ScheduledRestart> scheduled_restart;
-  bool reload_pending = false;
-
-  bool StartManualTask(const Command& command, const dcs::ClusterState& cluster, LocalState& local,
-                       bool holds_lock) {
-    const dcs::Member* leader = cluster.LeaderMember();
-    std::optional<pg::Upstream> upstream;
-    if (leader != nullptr && !holds_lock) upstream = pg::Upstream{leader->name, leader->Host(), leader->Port()};
-    StartTask t{command.kind == Command::Kind::kReinitialize ? TaskKind::kReinitialize : TaskKind::kRestart,
-                upstream};
-    bool standby = local.pg.accepting ? local.pg.in_recovery : !holds_lock;
-    t.candidate = standby ? "replica" : "primary";
-    if (!executor.StartTask(t, cluster, config)) return false;
-    local.task = TaskState{t.kind, true, false, false, ""};
-    return true;
-  }
-
-  void HandleCommands(const dcs::ClusterState& cluster, LocalState& local, bool holds_lock) {
-    if (command_ticket && local.task.finished) {
-      o.board->Complete(*command_ticket, {true, local.task.succeeded, local.task.succeeded ? 200 : 503,
-                                          local.task.succeeded ? "done" : local.task.error, nullptr});
-      command_ticket.reset();
-    }
-    while (auto next = o.board->TakeCommand()) {
-      auto [ticket, command] = *next;
-      auto complete = [&](bool ok, int code, std::string msg, Json body = nullptr) {
-        o.board->Complete(ticket, {true, ok, code, std::move(msg), std::move(body)});
-      };
-      const Json& p = command.payload;
-      switch (command.kind) {
-        case Command::Kind::kReload:
-          reload_pending = true;
-          complete(true, 202, "reload scheduled");
-          break;
-        case Command::Kind::kSwitchover: {
-          dcs::FailoverRequest f;
-          f.leader = p.value("leader", "");
-          f.candidate = p.value("candidate", "");
-          f.scheduled_at_text = p.value("scheduled_at", "");
-          if (!f.scheduled_at_text.empty()) {
-            auto t = dcs::ParseTimestamp(f.scheduled_at_text);
-            if (t.ok()) f.scheduled_at_text = dcs::FormatTimestamp(*t);
-          }
-          absl::Status s = o.dcs->WriteFailover(f, cluster.failover ? cluster.failover->version : dcs::kNoVersion);
-          complete(s.ok(), s.ok() ? 200 : 503, std::string(s.message()));
-          break;
-        }
-        case Command::Kind::kCancelSwitchover: {
-          const dcs::FailoverRequest* f = cluster.PendingFailover();
-          if (f == nullptr || !f->scheduled_at) {
-            complete(false, 404, "no switchover is scheduled");
-            break;
-          }
-          absl::Status s = o.dcs->ClearFailover(f->version);
-          complete(s.ok(), s.ok() ? 200 : 409, s.ok() ? "scheduled switchover deleted" : "Conflict");
-          break;
-        }
-        case Command::Kind::kPatchConfig: {
-          if (!cluster.config) {
-            complete(false, 503, "no dynamic configuration in the DCS");
-            break;
-          }
-          Json merged = config::MergePatch(cluster.config->data, p);
-          absl::Status s = o.dcs->WriteConfig(merged, cluster.config->version);
-          if (s.ok()) {
-            complete(true, 200, "", merged);
-          } else {
-            complete(false, absl::IsAborted(s) ? 409 : 503, absl::IsAborted(s) ? "Conflict" : std::string(s.message()));
-          }
-          break;
-        }
-        case Command::Kind::kPutConfig: {
-          absl::Status s = o.dcs->PutConfig(p);
-          complete(s.ok(), s.ok() ? 200 : 502, std::string(s.message()), s.ok() ? p : Json(nullptr));
-          break;
-        }
-        case Command::Kind::kScheduleRestart:
-          if (scheduled_restart) {
-            complete(false, 409, "Another restart is already scheduled");
-          } else {
-            scheduled_restart = ScheduledRestart{command.schedule.value_or(clock->Now()), command,
-                                                 local.pg.postmaster_start_time};
-            complete(true, 202, "Restart scheduled");
-          }
-          break;
-        case Command::Kind::kCancelRestart:
-          if (scheduled_restart) {
-            scheduled_restart.reset();
-            complete(true, 200, "scheduled restart deleted");
-          } else {
-            complete(false, 404, "no restarts are scheduled");
-          }
-          break;
-        case Command::Kind::kRestart:
-        case Command::Kind::kReinitialize: {
-          bool reinit = command.kind == Command::Kind::kReinitialize;
-          if (reinit && holds_lock) {
-            complete(false, 503, "I am the leader, can not reinitialize");
-            break;
-          }
-          if (reinit && !cluster.LeaderMember()) {
-            complete(false, 503, "Cluster has no leader, can not reinitialize");
-            break;
-          }
-          if (local.task.running || command_ticket) {
-            complete(false, 503, reinit ? "reinitialize already in progress" : "restart already in progress");
-            break;
-          }
-          if (!StartManualTask(command, cluster, local, holds_lock)) {
-            complete(false, 503, "another action is in progress");
-            break;
-          }
-          if (reinit) {
-            complete(true, 200, "reinitialize started");
-          } else {
-            command_ticket = ticket;
-          }
-          break;
-        }
-      }
-    }
-    if (scheduled_restart && scheduled_restart->postmaster_start_time && local.pg.postmaster_start_time &&
-        *scheduled_restart->postmaster_start_time != *local.pg.postmaster_start_time) {
-      PGHA_LOG(INFO) << "cancelling the scheduled restart: PostgreSQL was restarted meanwhile";
-      scheduled_restart.reset();
-    }
-    if (scheduled_restart && clock->Now() >= scheduled_restart->at && !local.task.running && !command_ticket) {
-      Command c = scheduled_restart->command;
-      scheduled_restart.reset();
-      PGHA_LOG(INFO) << "running the scheduled restart";
-      StartManualTask(c, cluster, local, holds_lock);
-    }
   }
 
   // Failsafe mode: whether every other member listed in `failsafe` (as last read) accepts our
@@ -318,7 +60,9 @@ struct HaLoop::Impl {
       m.api_url = url;
       others.push_back(std::move(m));
     }
-    Json me = {{"name", config.name}, {"conn_url", ConnUrl()}, {"api_url", ApiUrl()}};
+    Json me = {{"name", config.name},
+               {"conn_url", internal::ConnUrl(o.local)},
+               {"api_url", internal::ApiUrl(o.local)}};
     bool confirmed = o.prober->ConfirmFailsafe(others, me.dump(), absl::Seconds(2));
     if (!confirmed) PGHA_LOG(WARNING) << "failsafe: not every member listed in /failsafe accepted";
     return confirmed;
@@ -355,12 +99,13 @@ struct HaLoop::Impl {
     if (config.failsafe_mode) {
       auto heartbeat = o.board->LastFailsafeHeartbeat();
       local.failsafe_heartbeat_recent = heartbeat && started - *heartbeat < config.ttl;
-      if (!local.dcs_ok && holds_lock && running_primary) local.failsafe_confirmed = ConfirmFailsafe(cluster);
+      if (!local.dcs_ok && holds_lock && running_primary)
+        local.failsafe_confirmed = ConfirmFailsafe(cluster);
     }
     // Our own view of the lock's lifetime: without a refresh within ttl it is not ours (unless
     // every member just confirmed, in failsafe mode, that none of them will race).
-    if (holds_lock && lock_refreshed_at && started - *lock_refreshed_at > config.ttl && running_primary &&
-        !local.failsafe_confirmed) {
+    if (holds_lock && lock_refreshed_at && started - *lock_refreshed_at > config.ttl &&
+        running_primary && !local.failsafe_confirmed) {
       PGHA_LOG(ERROR) << "the leader lock was not refreshed for longer than ttl; demoting";
       (void)o.pg->Stop(pg::StopMode::kImmediate, absl::Seconds(30));
       local.pg = o.pg->Observe();
@@ -384,9 +129,8 @@ struct HaLoop::Impl {
       local.peers = o.prober->Probe(others, absl::Seconds(2));
     }
     local.watchdog_usable = o.watchdog->Usable();
-    if (local.dcs_ok) HandleCommands(cluster, local, holds_lock);
-    if (reload_pending && o.reload) {
-      reload_pending = false;
+    if (local.dcs_ok) commands.Handle(cluster, config, local, holds_lock);
+    if (commands.TakeReloadRequest() && o.reload) {
       if (auto fresh = o.reload()) {
         o.local = *fresh;
         ApplyDynamic(cluster.config ? cluster.config->data : o.local.bootstrap.dcs);
@@ -419,10 +163,12 @@ struct HaLoop::Impl {
     } else if (o.watchdog->Active()) {
       o.watchdog->Disable();
     }
-    std::string state = StateOf(after);
-    std::string role = RoleOf(after, holding);
+    std::string state = internal::MemberState(after);
+    std::string role = internal::MemberRole(after, holding);
+    std::optional<Json> scheduled_restart = commands.ScheduledRestartJson();
     if (local.dcs_ok) {
-      absl::Status w = o.dcs->WriteMember(MemberRecord(after, state, role, paused));
+      absl::Status w = o.dcs->WriteMember(
+          internal::MemberRecord(o.local, after, {state, role, paused, scheduled_restart}));
       if (!w.ok()) PGHA_LOG(WARNING) << "writing the member key failed: " << w.message();
       (void)o.dcs->KeepAlive();
     }
@@ -441,13 +187,13 @@ struct HaLoop::Impl {
     status.tags = o.local.tags.all;
     status.watchdog_failed = config.watchdog == WatchdogMode::kRequired && !o.watchdog->Usable();
     status.last_message = decision.message;
-    status.conn_url = ConnUrl();
-    status.api_url = ApiUrl();
+    status.conn_url = internal::ConnUrl(o.local);
+    status.api_url = internal::ApiUrl(o.local);
     status.sync_standby = cluster.sync && cluster.sync->Contains(config.name);
     status.failsafe_mode = config.failsafe_mode;
     status.failsafe_active = !local.dcs_ok && local.failsafe_confirmed && is_primary;
     if (scheduled_restart) {
-      Json j = ScheduledRestartJson();
+      Json j = *scheduled_restart;
       j.erase("postmaster_start_time");  // the REST answer leaves it out, as Patroni does
       status.scheduled_restart = j;
     }
@@ -462,7 +208,7 @@ HaLoop::HaLoop(HaLoopOptions options) : impl_(std::make_unique<Impl>(std::move(o
 HaLoop::~HaLoop() = default;
 
 std::string HaLoop::RunCycle() {
-  if (reload_requested_.exchange(false)) impl_->reload_pending = true;
+  if (reload_requested_.exchange(false)) impl_->commands.RequestReload();
   std::string line = impl_->Cycle(&exit_reason_);
   if (line != impl_->last_message || !absl::StartsWith(line, "no action")) {
     PGHA_LOG(INFO) << line;
@@ -485,7 +231,8 @@ namespace {
 // switchover/failover request, the configuration, the cluster's identity.
 bool NeedsAttention(const dcs::ClusterState& before, const dcs::ClusterState& now) {
   auto leader = [](const dcs::ClusterState& c) {
-    return c.leader ? std::make_pair(c.leader->name, c.leader->version) : std::make_pair(std::string(), dcs::kNoVersion);
+    return c.leader ? std::make_pair(c.leader->name, c.leader->version)
+                    : std::make_pair(std::string(), dcs::kNoVersion);
   };
   auto version = [](const auto& opt) { return opt ? opt->version : dcs::kNoVersion; };
   auto leader_role = [](const dcs::ClusterState& c) {
@@ -582,10 +329,12 @@ void HaLoop::Shutdown() {
   pg::Observation o = d.o.pg->Observe();
   bool was_primary = o.accepting && !o.in_recovery;
   PGHA_LOG(INFO) << "shutting down: stopping PostgreSQL";
-  absl::Status stopped = d.o.pg->Stop(pg::StopMode::kFast, std::max(absl::Seconds(60), d.config.ttl));
+  absl::Status stopped =
+      d.o.pg->Stop(pg::StopMode::kFast, std::max(absl::Seconds(60), d.config.ttl));
   d.o.watchdog->Disable();
   if (!stopped.ok()) {
-    PGHA_LOG(ERROR) << "PostgreSQL did not stop (" << stopped.message() << "); keeping the leader lock";
+    PGHA_LOG(ERROR) << "PostgreSQL did not stop (" << stopped.message()
+                    << "); keeping the leader lock";
     return;
   }
   if (cluster.ok() && (*cluster)->leader && (*cluster)->leader->name == d.config.name) {
@@ -596,7 +345,8 @@ void HaLoop::Shutdown() {
       (void)d.o.dcs->WriteStatus(status, (*cluster)->status.version);
     }
     absl::Status released = d.o.dcs->ReleaseLeaderLock(d.config.name, *(*cluster)->leader);
-    PGHA_LOG(INFO) << (released.ok() ? "leader lock released" : "could not release the leader lock: ")
+    PGHA_LOG(INFO) << (released.ok() ? "leader lock released"
+                                     : "could not release the leader lock: ")
                    << (released.ok() ? "" : released.message());
   }
   (void)d.o.dcs->CloseSession();

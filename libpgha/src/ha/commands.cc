@@ -1,0 +1,165 @@
+#include "commands.h"
+
+#include <utility>
+
+#include "pgha/base/log.h"
+#include "pgha/config/dynamic_config.h"
+#include "pgha/dcs/codec.h"
+
+namespace pgha::ha::internal {
+
+void CommandHandler::Handle(const dcs::ClusterState& cluster, const HaConfig& config,
+                            LocalState& local, bool holds_lock) {
+  if (command_ticket_ && local.task.finished) {
+    board_->Complete(*command_ticket_,
+                     {true, local.task.succeeded, local.task.succeeded ? 200 : 503,
+                      local.task.succeeded ? "done" : local.task.error, nullptr});
+    command_ticket_.reset();
+  }
+  while (auto next = board_->TakeCommand()) {
+    auto [ticket, command] = *next;
+    HandleOne(ticket, command, cluster, config, local, holds_lock);
+  }
+  if (scheduled_restart_ && scheduled_restart_->postmaster_start_time &&
+      local.pg.postmaster_start_time &&
+      *scheduled_restart_->postmaster_start_time != *local.pg.postmaster_start_time) {
+    PGHA_LOG(INFO) << "cancelling the scheduled restart: PostgreSQL was restarted meanwhile";
+    scheduled_restart_.reset();
+  }
+  if (scheduled_restart_ && clock_->Now() >= scheduled_restart_->at && !local.task.running &&
+      !command_ticket_) {
+    Command c = scheduled_restart_->command;
+    scheduled_restart_.reset();
+    PGHA_LOG(INFO) << "running the scheduled restart";
+    StartManualTask(c, cluster, config, local, holds_lock);
+  }
+}
+
+void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::ClusterState& cluster,
+                               const HaConfig& config, LocalState& local, bool holds_lock) {
+  auto complete = [&](bool ok, int code, std::string msg, Json body = nullptr) {
+    board_->Complete(ticket, {true, ok, code, std::move(msg), std::move(body)});
+  };
+  const Json& p = command.payload;
+  switch (command.kind) {
+    case Command::Kind::kReload:
+      reload_pending_ = true;
+      complete(true, 202, "reload scheduled");
+      return;
+    case Command::Kind::kSwitchover: {
+      dcs::FailoverRequest f;
+      f.leader = p.value("leader", "");
+      f.candidate = p.value("candidate", "");
+      f.scheduled_at_text = p.value("scheduled_at", "");
+      if (!f.scheduled_at_text.empty()) {
+        auto t = dcs::ParseTimestamp(f.scheduled_at_text);
+        if (t.ok()) f.scheduled_at_text = dcs::FormatTimestamp(*t);
+      }
+      absl::Status s =
+          dcs_->WriteFailover(f, cluster.failover ? cluster.failover->version : dcs::kNoVersion);
+      complete(s.ok(), s.ok() ? 200 : 503, std::string(s.message()));
+      return;
+    }
+    case Command::Kind::kCancelSwitchover: {
+      const dcs::FailoverRequest* f = cluster.PendingFailover();
+      if (f == nullptr || !f->scheduled_at) {
+        complete(false, 404, "no switchover is scheduled");
+        return;
+      }
+      absl::Status s = dcs_->ClearFailover(f->version);
+      complete(s.ok(), s.ok() ? 200 : 409, s.ok() ? "scheduled switchover deleted" : "Conflict");
+      return;
+    }
+    case Command::Kind::kPatchConfig: {
+      if (!cluster.config) {
+        complete(false, 503, "no dynamic configuration in the DCS");
+        return;
+      }
+      Json merged = config::MergePatch(cluster.config->data, p);
+      absl::Status s = dcs_->WriteConfig(merged, cluster.config->version);
+      if (s.ok()) {
+        complete(true, 200, "", merged);
+      } else if (absl::IsAborted(s)) {
+        complete(false, 409, "Conflict");
+      } else {
+        complete(false, 503, std::string(s.message()));
+      }
+      return;
+    }
+    case Command::Kind::kPutConfig: {
+      absl::Status s = dcs_->PutConfig(p);
+      complete(s.ok(), s.ok() ? 200 : 502, std::string(s.message()), s.ok() ? p : Json(nullptr));
+      return;
+    }
+    case Command::Kind::kScheduleRestart:
+      if (scheduled_restart_) {
+        complete(false, 409, "Another restart is already scheduled");
+      } else {
+        scheduled_restart_ = ScheduledRestart{command.schedule.value_or(clock_->Now()), command,
+                                              local.pg.postmaster_start_time};
+        complete(true, 202, "Restart scheduled");
+      }
+      return;
+    case Command::Kind::kCancelRestart:
+      if (scheduled_restart_) {
+        scheduled_restart_.reset();
+        complete(true, 200, "scheduled restart deleted");
+      } else {
+        complete(false, 404, "no restarts are scheduled");
+      }
+      return;
+    case Command::Kind::kRestart:
+    case Command::Kind::kReinitialize: {
+      bool reinit = command.kind == Command::Kind::kReinitialize;
+      if (reinit && holds_lock) {
+        complete(false, 503, "I am the leader, can not reinitialize");
+      } else if (reinit && !cluster.LeaderMember()) {
+        complete(false, 503, "Cluster has no leader, can not reinitialize");
+      } else if (local.task.running || command_ticket_) {
+        complete(false, 503,
+                 reinit ? "reinitialize already in progress" : "restart already in progress");
+      } else if (!StartManualTask(command, cluster, config, local, holds_lock)) {
+        complete(false, 503, "another action is in progress");
+      } else if (reinit) {
+        complete(true, 200, "reinitialize started");
+      } else {
+        command_ticket_ = ticket;  // answered when the restart has finished
+      }
+      return;
+    }
+  }
+}
+
+bool CommandHandler::StartManualTask(const Command& command, const dcs::ClusterState& cluster,
+                                     const HaConfig& config, LocalState& local, bool holds_lock) {
+  const dcs::Member* leader = cluster.LeaderMember();
+  std::optional<pg::Upstream> upstream;
+  if (leader != nullptr && !holds_lock) {
+    upstream = pg::Upstream{leader->name, leader->Host(), leader->Port()};
+  }
+  StartTask t{
+      command.kind == Command::Kind::kReinitialize ? TaskKind::kReinitialize : TaskKind::kRestart,
+      upstream};
+  bool standby = local.pg.accepting ? local.pg.in_recovery : !holds_lock;
+  t.candidate = standby ? "replica" : "primary";
+  if (!executor_->StartTask(t, cluster, config)) return false;
+  local.task = TaskState{t.kind, true, false, false, ""};
+  return true;
+}
+
+std::optional<Json> CommandHandler::ScheduledRestartJson() const {
+  if (!scheduled_restart_) return std::nullopt;
+  Json j = Json::object();
+  j["schedule"] = dcs::FormatTimestamp(scheduled_restart_->at);
+  const Json& p = scheduled_restart_->command.payload;
+  for (const char* k : {"role", "postgres_version", "restart_pending", "timeout"}) {
+    if (p.contains(k)) j[k] = p[k];
+  }
+  if (scheduled_restart_->postmaster_start_time) {
+    j["postmaster_start_time"] = absl::FormatTime(
+        "%Y-%m-%d %H:%M:%E6S%Ez", *scheduled_restart_->postmaster_start_time, absl::UTCTimeZone());
+  }
+  return j;
+}
+
+}  // namespace pgha::ha::internal

@@ -1,0 +1,45 @@
+#include "pgha/ha/ha_loop.h"
+
+namespace pgha::ha {
+
+HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig& e) {
+  HaConfig c;
+  const config::DynamicConfig& d = e.dynamic;
+  c.name = local.name;
+  c.ttl = absl::Seconds(d.ttl);
+  c.loop_wait = absl::Seconds(d.loop_wait);
+  c.retry_timeout = absl::Seconds(d.retry_timeout);
+  c.maximum_lag_on_failover = d.maximum_lag_on_failover;
+  c.primary_start_timeout = absl::Seconds(d.primary_start_timeout);
+  c.synchronous_mode = d.synchronous_mode;
+  c.synchronous_mode_strict = d.synchronous_mode_strict;
+  c.synchronous_node_count = d.synchronous_node_count;
+  c.check_timeline = d.check_timeline;
+  c.failsafe_mode = d.failsafe_mode;
+  c.use_slots = e.use_slots;
+  c.use_pg_rewind = e.use_pg_rewind;
+  c.remove_data_directory_on_rewind_failure = e.remove_data_directory_on_rewind_failure;
+  c.remove_data_directory_on_diverged_timelines = e.remove_data_directory_on_diverged_timelines;
+  c.permanent_slots = d.slots;
+  c.bootstrap_configured = local.bootstrap.present;
+  c.bootstrap_dcs = local.bootstrap.dcs;
+  c.nofailover = local.tags.FailoverPriority() <= 0;
+  c.failover_priority = local.tags.FailoverPriority();
+  c.nosync = local.tags.NoSync();
+  c.replicatefrom = local.tags.replicatefrom;
+  c.clonefrom = local.tags.clonefrom;
+  switch (local.watchdog.mode) {
+    case config::WatchdogMode::kOff:
+      c.watchdog = WatchdogMode::kOff;
+      break;
+    case config::WatchdogMode::kAutomatic:
+      c.watchdog = WatchdogMode::kAutomatic;
+      break;
+    case config::WatchdogMode::kRequired:
+      c.watchdog = WatchdogMode::kRequired;
+      break;
+  }
+  return c;
+}
+
+}  // namespace pgha::ha
