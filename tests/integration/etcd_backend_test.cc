@@ -7,7 +7,9 @@
 #include "pgha/backends/etcd3.h"
 #include "pgha/base/process_runner.h"
 #include "pgha/dcs/dcs.h"
+#include "status_testing.h"
 #include "temp_dir.h"
+#include "test_certs.h"
 #include "wait.h"
 
 namespace pgha {
@@ -71,33 +73,17 @@ TEST_CASE("username and password: refused without, served with, token renewed af
 }
 
 TEST_CASE("TLS with a CA and a client certificate") {
-  testing::TempDir certs("pgha-certs");
-  PosixProcessRunner runner;
-  auto openssl = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), "openssl");
-    auto r = runner.Run({.argv = args, .cwd = certs.path(), .timeout = absl::Seconds(60)});
-    REQUIRE(r.ok());
-    INFO(r->output);
-    REQUIRE(r->exit_code == 0);
-  };
-  certs.WriteFile("san.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pgha-test-ca",
-           "-keyout", "ca.key", "-out", "ca.crt"});
-  for (const char* who : {"server", "client"}) {
-    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", absl::StrCat("/CN=", who), "-keyout",
-             absl::StrCat(who, ".key"), "-out", absl::StrCat(who, ".csr")});
-    openssl({"x509", "-req", "-in", absl::StrCat(who, ".csr"), "-CA", "ca.crt", "-CAkey", "ca.key",
-             "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", absl::StrCat(who, ".crt")});
-  }
-  testing::EtcdServer server({}, certs.path());
+  auto certs = testing::TestCerts::Make();
+  REQUIRE_OK(certs);
+  testing::EtcdServer server({}, (*certs)->dir());
   server.Start();
   config::EtcdConfig cfg;
   cfg.hosts = {server.endpoint()};
   cfg.use_proxies = true;
   cfg.protocol = "https";
-  cfg.cacert = certs.Sub("ca.crt");
-  cfg.cert = certs.Sub("client.crt");
-  cfg.key = certs.Sub("client.key");
+  cfg.cacert = (*certs)->ca();
+  cfg.cert = (*certs)->cert("client");
+  cfg.key = (*certs)->key("client");
   auto tls = Backend(cfg);
   REQUIRE(testing::WaitFor([&] { return tls->Load("/", dcs::ReadMode::kDefault).ok(); }, absl::Seconds(60)));
   dcs::Dcs d(std::move(tls), dcs::KeyLayout("/service", "tls"));
@@ -109,7 +95,7 @@ TEST_CASE("TLS with a CA and a client certificate") {
   CHECK_FALSE(Backend(no_cert)->Load("/", dcs::ReadMode::kDefault).ok());
   // A missing CA file is a configuration error, reported before connecting.
   config::EtcdConfig missing = cfg;
-  missing.cacert = certs.Sub("nope.crt");
+  missing.cacert = (*certs)->dir() + "/nope.crt";
   CHECK(absl::IsInvalidArgument(backends::MakeEtcd3Backend(missing, absl::Seconds(10), absl::Seconds(3)).status()));
 }
 

@@ -70,7 +70,8 @@ absl::StatusOr<HttpResponse> HttpRequest(const std::string& method, const std::s
   httplib::Client client(origin, tls.certfile, tls.keyfile);
   if (u->https) {
     if (!tls.cacert.empty()) client.set_ca_cert_path(tls.cacert.c_str());
-    client.enable_server_certificate_verification(!tls.insecure && !tls.cacert.empty());
+    // Without a CA file, the system's CAs (as patronictl does); `insecure` alone turns checks off.
+    client.enable_server_certificate_verification(!tls.insecure);
   }
   int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout));
   client.set_connection_timeout(ms / 1000, (ms % 1000) * 1000);

@@ -2,6 +2,7 @@
 #include "pgha/api/rest_server.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "access.h"
 #include "actions.h"
+#include "connection_threads.h"
 #include "pgha/api/health.h"
 #include "pgha/api/json_format.h"
 #include "pgha/api/status_views.h"
@@ -22,6 +24,8 @@ namespace pgha::api {
 namespace {
 
 using internal::Reply;
+
+constexpr int kMaxConnectionThreads = 512;
 
 class HttpRestServer final : public RestServer {
  public:
@@ -62,9 +66,10 @@ class HttpRestServer final : public RestServer {
       server_ = std::make_unique<httplib::Server>();
     }
     auto& s = *server_;
-    int threads = std::max(8, c.thread_pool_size * 2);
-    s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    // Idle or slow clients must not hold worker threads: short timeouts, small bodies.
+    // A thread per connection (see connection_threads.h), up to a cap far above what a
+    // cluster's members, load balancers and monitoring open.
+    s.new_task_queue = [] { return new internal::ConnectionThreads(kMaxConnectionThreads); };
+    // Idle or slow clients are dropped soon: short timeouts, small bodies.
     s.set_keep_alive_timeout(2);
     s.set_keep_alive_max_count(1000);
     s.set_read_timeout(5, 0);
@@ -82,11 +87,24 @@ class HttpRestServer final : public RestServer {
     std::string host = listen->front().host;
     if (host == "*") host = "0.0.0.0";
     port_ = listen->front().port;
+    // httplib's default sets SO_REUSEPORT, which lets a second daemon bind the same port and
+    // take half of the health checks: SO_REUSEADDR only, so that an occupied port is an error.
+    s.set_socket_options([this](int fd) {
+      int yes = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listen_fd_ = fd;
+    });
     if (!s.bind_to_port(host, port_)) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen,
                                                  " (restapi.listen): address in use or not available"));
     }
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // Patroni's request_queue_size is the listen backlog; httplib's is fixed at 5, and Linux
+    // takes a second listen() as a new backlog.
+    if (listen_fd_ >= 0) ::listen(listen_fd_, c.request_queue_size);
+    thread_ = std::thread([this] {
+      server_->listen_after_bind();
+      listen_returned_ = true;
+    });
     return absl::OkStatus();
   }
 
@@ -94,8 +112,15 @@ class HttpRestServer final : public RestServer {
 
   void Stop() override {
     if (stopped_.exchange(true)) return;
-    if (server_) server_->stop();
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable()) {
+      // httplib's stop() does nothing until its loop has started: a stop right after Start
+      // would leave the loop blocked in accept() forever.
+      while (!server_->is_running() && !listen_returned_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      server_->stop();
+      thread_.join();
+    }
   }
 
  private:
@@ -238,6 +263,8 @@ class HttpRestServer final : public RestServer {
   std::thread thread_;
   int port_ = 0;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> listen_returned_{false};
+  int listen_fd_ = -1;  // the listening socket, owned by httplib
 };
 
 }  // namespace

@@ -1,0 +1,220 @@
+// The REST server alone, in this process, with a published node status and no HA loop: what
+// stands between a client and the daemon (connection handling, limits, allowlist, TLS).
+#include "pgha/api/rest_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "pgha/api/http_client.h"
+#include "ports.h"
+#include "status_testing.h"
+#include "test_certs.h"
+
+namespace pgha::testing {
+namespace {
+
+// A primary holding the lock, as the HA loop would publish it.
+class Node {
+ public:
+  explicit Node(config::RestApiConfig rest) {
+    ha::NodeStatus st;
+    st.name = "pg1";
+    st.scope = "demo";
+    st.role = "primary";
+    st.state = "running";
+    st.holds_lock = true;
+    st.dcs_ok = true;
+    st.pg.accepting = true;
+    st.pg.in_recovery = false;
+    st.loop_last_run = absl::Now();
+    board_.Publish(std::move(st));
+    port_ = FreePort();
+    rest.listen = absl::StrCat("127.0.0.1:", port_);
+    api::RestServerOptions o;
+    o.config = std::move(rest);
+    o.board = &board_;
+    auto server = api::RestServer::Start(std::move(o));
+    REQUIRE_OK(server);
+    server_ = std::move(*server);
+  }
+
+  std::string Url(const std::string& path, const char* scheme = "http") const {
+    return absl::StrCat(scheme, "://127.0.0.1:", port_, path);
+  }
+  int port() const { return port_; }
+
+ private:
+  ha::StatusBoard board_;
+  int port_ = 0;
+  std::unique_ptr<api::RestServer> server_;
+};
+
+// A TCP connection to 127.0.0.1:port, closed on destruction.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // The server's answer up to the end of its headers (or whatever came before it closed).
+  std::string ReadHead() {
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while (out.find("\r\n\r\n") == std::string::npos && (n = recv(fd_, buf, sizeof(buf), 0)) > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+int Status(const absl::StatusOr<api::HttpResponse>& r) { return r.ok() ? r->status : -1; }
+
+TEST_CASE("a second server on the same port is refused, not sharing it") {
+  Node first({});
+  ha::StatusBoard board;
+  api::RestServerOptions o;
+  o.config.listen = absl::StrCat("127.0.0.1:", first.port());
+  o.board = &board;
+  auto second = api::RestServer::Start(std::move(o));
+  CHECK(absl::IsUnavailable(second.status()));
+}
+
+TEST_CASE("idle and slow clients do not keep a health check waiting") {
+  // A listen backlog that takes the burst of connections below at once (Patroni's default of 5
+  // makes the kernel drop SYNs, and connecting alone would take most of a minute).
+  config::RestApiConfig rest;
+  rest.request_queue_size = 512;
+  Node node(rest);
+  // Connections that never send a byte, as a port scanner or a stuck client leaves them.
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 200; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(node.port()));
+    REQUIRE(idle.back()->connected());
+  }
+  // Clients that send a request one header line at a time and never finish it.
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 20; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(node.port()));
+    REQUIRE(slow.back()->Send("GET /readiness HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+  }
+  std::atomic<bool> done{false};
+  std::thread trickle([&] {
+    while (!done) {
+      for (auto& c : slow) c->Send("X-Slow: 1\r\n");
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  });
+  // An answer takes milliseconds; 10 s is far beyond that and far below the minutes a fixed pool
+  // of workers held by the clients above would keep it waiting.
+  for (int i = 0; i < 3; ++i) {
+    CHECK(Status(api::HttpRequest("GET", node.Url("/readiness"), "", absl::Seconds(10))) == 200);
+  }
+  done = true;
+  trickle.join();
+}
+
+TEST_CASE("bytes that are not HTTP get a 400 and the server keeps serving") {
+  Node node({});
+  for (const std::string& garbage :
+       {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 15),
+        std::string("NOT-A-METHOD\r\n\r\n"), std::string("GET /%zz%%% HTTP/9.9\r\n\r\n")}) {
+    RawConnection c(node.port());
+    REQUIRE(c.Send(garbage));
+    std::string answer = c.ReadHead();
+    INFO(answer);
+    CHECK((answer.empty() || absl::StartsWith(answer, "HTTP/1.1 4")));
+    CHECK(Status(api::HttpRequest("GET", node.Url("/readiness"), "", absl::Seconds(10))) == 200);
+  }
+}
+
+TEST_CASE("the allowlist guards unsafe methods only") {
+  config::RestApiConfig outside;
+  outside.allowlist = {"10.0.0.0/8", "192.168.1.1"};
+  Node denied(outside);
+  auto r = api::HttpRequest("POST", denied.Url("/citus"), "{}", absl::Seconds(10));
+  REQUIRE_OK(r);
+  CHECK(r->status == 403);
+  CHECK(r->body == "Access is denied");
+  CHECK(Status(api::HttpRequest("GET", denied.Url("/readiness"), "", absl::Seconds(10))) == 200);
+
+  config::RestApiConfig inside;
+  inside.allowlist = {"10.0.0.0/8", "127.0.0.0/8"};
+  Node allowed(inside);
+  CHECK(Status(api::HttpRequest("POST", allowed.Url("/citus"), "{}", absl::Seconds(10))) == 501);
+}
+
+TEST_CASE("TLS: certificate, CA and verify_client as Patroni's restapi has them") {
+  auto certs = TestCerts::Make();
+  REQUIRE_OK(certs);
+  const TestCerts& c = **certs;
+  api::HttpTls client{.cacert = c.ca(), .certfile = c.cert("client"), .keyfile = c.key("client")};
+  api::HttpTls anonymous{.cacert = c.ca()};
+
+  config::RestApiConfig required;
+  required.certfile = c.cert("server");
+  required.keyfile = c.key("server");
+  required.cafile = c.ca();
+  required.verify_client = "required";
+  Node strict(required);
+  CHECK(Status(api::HttpRequest("GET", strict.Url("/readiness", "https"), "", absl::Seconds(10),
+                                std::nullopt, client)) == 200);
+  // Without a client certificate the handshake fails; plain HTTP is not served either.
+  CHECK_FALSE(api::HttpRequest("GET", strict.Url("/readiness", "https"), "", absl::Seconds(10),
+                               std::nullopt, anonymous)
+                  .ok());
+  CHECK(Status(api::HttpRequest("GET", strict.Url("/readiness"), "", absl::Seconds(10))) != 200);
+  CHECK(Status(api::HttpRequest("GET", strict.Url("/readiness", "https"), "", absl::Seconds(10),
+                                std::nullopt, client)) == 200);
+
+  config::RestApiConfig optional = required;
+  optional.verify_client = "optional";
+  Node lenient(optional);
+  // Reading needs no certificate; an unsafe method does.
+  CHECK(Status(api::HttpRequest("GET", lenient.Url("/readiness", "https"), "", absl::Seconds(10),
+                                std::nullopt, anonymous)) == 200);
+  auto refused = api::HttpRequest("POST", lenient.Url("/citus", "https"), "{}", absl::Seconds(10),
+                                  std::nullopt, anonymous);
+  REQUIRE_OK(refused);
+  CHECK(refused->status == 403);
+  CHECK(Status(api::HttpRequest("POST", lenient.Url("/citus", "https"), "{}", absl::Seconds(10),
+                                std::nullopt, client)) == 501);
+
+  // A server that does not trust our CA is refused by the client.
+  api::HttpTls system_cas{.certfile = c.cert("client"), .keyfile = c.key("client")};
+  CHECK_FALSE(api::HttpRequest("GET", lenient.Url("/readiness", "https"), "", absl::Seconds(10),
+                               std::nullopt, system_cas)
+                  .ok());
+}
+
+}  // namespace
+}  // namespace pgha::testing
