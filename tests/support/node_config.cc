@@ -18,6 +18,7 @@ std::string NodeYaml(const NodeSpec& s) {
       "namespace: /service/\n",
       "name: ", s.name, "\n",
       "log:\n  level: INFO\n",
+      s.log_dir.empty() ? "" : absl::StrCat("  dir: ", s.log_dir, "\n"),
       "restapi:\n",
       "  listen: 127.0.0.1:", s.api_port, "\n",
       "  connect_address: 127.0.0.1:", s.api_port, "\n",

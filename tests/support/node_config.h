@@ -27,6 +27,7 @@ struct NodeSpec {
   std::string extra_postgresql;  // YAML lines appended under postgresql (indented 2)
   std::string extra_top;         // YAML appended at the top level
   std::string restapi_extra;     // YAML lines under restapi (indented 2)
+  std::string log_dir;           // log.dir; logs go to stderr (the harness's file) when empty
   std::string tags_yaml;         // YAML lines under tags (indented 2); no tags section if empty
 };
 

@@ -51,7 +51,7 @@ const char* LevelName(Level level) {
 }
 
 std::string FilePath(const FileOptions& o, int index) {
-  std::string base = absl::StrCat(o.dir, "/pgha.log");
+  std::string base = absl::StrCat(o.dir, "/patroni.log");
   return index == 0 ? base : absl::StrCat(base, ".", index);
 }
 

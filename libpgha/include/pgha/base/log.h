@@ -23,9 +23,9 @@ Level GetLevel();
 bool Enabled(Level level);
 
 struct FileOptions {
-  std::string dir;                      // log.dir; the file is <dir>/pgha.log
+  std::string dir;                      // log.dir; the file is <dir>/patroni.log, as Patroni names it
   int64_t file_size = 25'000'000;       // rotate when the file grows past this (log.file_size)
-  int file_num = 4;                     // rotated files kept: pgha.log.1 .. pgha.log.N (log.file_num)
+  int file_num = 4;                     // rotated files kept: patroni.log.1 .. patroni.log.N (log.file_num)
   int mode = 0600;                      // permissions of new files (log.mode)
   bool also_stderr = false;             // Patroni logs to files only once log.dir is set
 };

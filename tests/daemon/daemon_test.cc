@@ -1,0 +1,109 @@
+// The pgha process itself on a one-node cluster (real etcd, real PostgreSQL 15): what systemd
+// and an operator see of it — readiness notification, log.dir, SIGHUP, SIGTERM.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "cluster_harness.h"
+#include "temp_dir.h"
+#include "wait.h"
+
+namespace pgha::testing {
+namespace {
+
+// A datagram socket standing in for systemd's NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    bound_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~NotifySocket() {
+    if (fd_ >= 0) ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  bool bound() const { return bound_; }
+  // Every datagram received so far, appended to `received`.
+  void Drain(std::string* received) {
+    char buf[512];
+    ssize_t n;
+    while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) received->append(buf, static_cast<size_t>(n));
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool bound_ = false;
+};
+
+TEST_CASE("the daemon: systemd readiness, log.dir, SIGHUP reload, SIGTERM") {
+  RequireScenarioPrerequisites();
+  TempDir scratch("pgha-daemon");
+  NotifySocket notify(scratch.Sub("notify.sock"));
+  REQUIRE(notify.bound());
+  ::setenv("NOTIFY_SOCKET", scratch.Sub("notify.sock").c_str(), 1);  // inherited by the daemon
+
+  std::string log_dir;
+  ClusterOptions options;
+  options.nodes = 1;
+  options.customize = [&](int, NodeSpec& spec) {
+    log_dir = spec.dir + "/logs";
+    std::filesystem::create_directories(log_dir);  // Patroni does not create log.dir either
+    spec.log_dir = log_dir;
+  };
+  ClusterHarness c(options);
+  c.StartAll();
+  REQUIRE(c.WaitForHealthy(0, absl::Seconds(120)) == 0);
+  ::unsetenv("NOTIFY_SOCKET");
+
+  // systemd's Type=notify: READY=1 once the first HA cycle has run.
+  std::string notified;
+  CHECK(WaitFor(
+      [&] {
+        notify.Drain(&notified);
+        return notified.find("READY=1") != std::string::npos;
+      },
+      absl::Seconds(30)));
+
+  // log.dir: the HA loop's lines go to <dir>/patroni.log.
+  const std::string log_file = log_dir + "/patroni.log";
+  CHECK(WaitFor([&] { return ReadFile(log_file).find(" INFO: ") != std::string::npos; },
+                absl::Seconds(30)));
+
+  // SIGHUP re-reads the file: a tag added to it shows in /patroni.
+  {
+    std::ofstream out(c.config_path(0), std::ios::app);
+    out << "tags:\n  reload_marker: after-sighup\n";
+  }
+  REQUIRE(::kill(c.DaemonPid(0), SIGHUP) == 0);
+  CHECK(WaitFor(
+      [&] {
+        auto p = c.Patroni(0);
+        return p && p->contains("tags") &&
+               (*p)["tags"].value("reload_marker", "") == "after-sighup";
+      },
+      absl::Seconds(30)));
+  CHECK(ReadFile(log_file).find("received SIGHUP") != std::string::npos);
+  CHECK(c.DaemonRunning(0));
+  REQUIRE(c.Sql(0, "SELECT 1").ok());  // a reload does not stop PostgreSQL
+
+  // SIGTERM: PostgreSQL is stopped and the daemon exits.
+  c.TermDaemon(0);
+  CHECK_FALSE(c.DaemonRunning(0));
+  CHECK_FALSE(c.Sql(0, "SELECT 1").ok());
+  CHECK(ReadFile(log_file).find("received SIGTERM") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgha::testing
