@@ -4,18 +4,17 @@
 // the REST health check's throughput and latency.
 //
 //   build/bin/pgha_bench [--runs N]      (as an unprivileged user; scripts/bench.sh does that)
+#include <httplib.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <optional>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
-
-#include <httplib.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -51,7 +50,9 @@ class Writer {
     int id = 0;
     int target = 0;
     while (!stop_) {
-      auto r = c_.Sql(target, absl::StrCat("SET statement_timeout = '2s'; INSERT INTO bench VALUES (", ++id, ")"));
+      auto r = c_.Sql(
+          target,
+          absl::StrCat("SET statement_timeout = '2s'; INSERT INTO bench VALUES (", ++id, ")"));
       if (r.ok()) {
         std::lock_guard<std::mutex> lock(mu_);
         commits_.push_back(absl::Now());
@@ -120,10 +121,12 @@ ProcStat ReadProc(pid_t pid) {
 
 std::optional<int> NewPrimary(ClusterHarness& c, int old) {
   std::optional<int> found;
-  WaitFor([&] {
-    found = c.Primary();
-    return found && *found != old;
-  }, absl::Seconds(120), absl::Milliseconds(50));
+  WaitFor(
+      [&] {
+        found = c.Primary();
+        return found && *found != old;
+      },
+      absl::Seconds(120), absl::Milliseconds(50));
   return found;
 }
 
@@ -148,14 +151,18 @@ void FailoverAndSwitchover(int runs) {
       int candidate = (*primary + 1) % c.size();
       absl::Time asked = absl::Now();
       c.Rest(*primary, "POST", "/switchover",
-             absl::StrCat("{\"leader\": \"", c.name(*primary), "\", \"candidate\": \"", c.name(candidate), "\"}"));
+             absl::StrCat("{\"leader\": \"", c.name(*primary), "\", \"candidate\": \"",
+                          c.name(candidate), "\"}"));
       auto now_primary = NewPrimary(c, *primary);
-      WaitFor([&] { return !writer.Commits().empty() && writer.Commits().back() > asked + absl::Seconds(3); },
-              absl::Seconds(60));
+      WaitFor(
+          [&] {
+            return !writer.Commits().empty() && writer.Commits().back() > asked + absl::Seconds(3);
+          },
+          absl::Seconds(60));
       double gap = absl::ToDoubleSeconds(Gap(writer.Commits(), asked));
       switchover.push_back(gap);
-      std::printf("run %d: switchover %s -> %s: writes unavailable for %.3f s\n", run, c.name(*primary).c_str(),
-                  now_primary ? c.name(*now_primary).c_str() : "?", gap);
+      std::printf("run %d: switchover %s -> %s: writes unavailable for %.3f s\n", run,
+                  c.name(*primary).c_str(), now_primary ? c.name(*now_primary).c_str() : "?", gap);
       if (!now_primary) continue;
       primary = now_primary;
       c.WaitForHealthy(2, absl::Seconds(120));
@@ -163,21 +170,57 @@ void FailoverAndSwitchover(int runs) {
       c.KillDaemon(*primary);
       c.KillPostmaster(*primary);
       auto after = NewPrimary(c, *primary);
-      WaitFor([&] {
-        auto commits = writer.Commits();
-        return after && !commits.empty() && commits.back() > killed + absl::Seconds(3) &&
-               Gap(commits, killed) < commits.back() - killed;
-      }, absl::Seconds(120));
+      WaitFor(
+          [&] {
+            auto commits = writer.Commits();
+            return after && !commits.empty() && commits.back() > killed + absl::Seconds(3) &&
+                   Gap(commits, killed) < commits.back() - killed;
+          },
+          absl::Seconds(120));
       double fgap = absl::ToDoubleSeconds(Gap(writer.Commits(), killed));
       failover.push_back(fgap);
-      std::printf("run %d: kill -9 of %s: %s took over, writes unavailable for %.3f s (ttl 10 s)\n", run,
-                  c.name(*primary).c_str(), after ? c.name(*after).c_str() : "?", fgap);
+      std::printf("run %d: kill -9 of %s: %s took over, writes unavailable for %.3f s (ttl 10 s)\n",
+                  run, c.name(*primary).c_str(), after ? c.name(*after).c_str() : "?", fgap);
     }
   }
-  std::printf("\nunplanned failover (kill -9 of daemon and postmaster, ttl 10, loop_wait 1): median %.3f s over %zu runs\n",
-              Median(failover), failover.size());
-  std::printf("switchover (REST, named candidate): median %.3f s over %zu runs\n\n", Median(switchover),
-              switchover.size());
+  std::printf(
+      "\nunplanned failover (kill -9 of daemon and postmaster, ttl 10, loop_wait 1): median %.3f s "
+      "over %zu runs\n",
+      Median(failover), failover.size());
+  std::printf("switchover (REST, named candidate): median %.3f s over %zu runs\n\n",
+              Median(switchover), switchover.size());
+}
+
+// Clients hammering OPTIONS /primary for 5 s: requests per second and p99 latency.
+void MeasureRest(int port, bool keep_alive) {
+  const int kClients = 8;
+  std::atomic<int64_t> done{0};
+  std::mutex mu;
+  std::vector<double> latencies;
+  absl::Time end = absl::Now() + absl::Seconds(5);
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(keep_alive);
+      std::vector<double> mine;
+      while (absl::Now() < end) {
+        absl::Time s = absl::Now();
+        auto r = client.Options("/primary");
+        if (r) {
+          mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - s));
+          ++done;
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& t : clients) t.join();
+  std::sort(latencies.begin(), latencies.end());
+  double p99 = latencies.empty() ? 0 : latencies[latencies.size() * 99 / 100];
+  std::printf("REST OPTIONS /primary: %.0f requests/s with %d %s clients, p99 %.2f ms\n",
+              done / 5.0, kClients, keep_alive ? "keep-alive" : "connection-per-request", p99);
 }
 
 void FootprintAndIdleCpu() {
@@ -201,42 +244,18 @@ void FootprintAndIdleCpu() {
   long ticks = sysconf(_SC_CLK_TCK);
   for (int i = 0; i < c.size(); ++i) {
     ProcStat after = ReadProc(c.DaemonPid(i));
-    double cpu = 100.0 * (after.cpu_ticks - before[i].cpu_ticks) / ticks / absl::ToDoubleSeconds(window);
-    std::printf("%s: RSS %.1f MiB (own, not shared libraries: %.1f MiB), idle CPU %.3f %% over %.0f s "
-                "(loop_wait 10)\n",
-                c.name(i).c_str(), after.rss_kb / 1024.0, after.anon_kb / 1024.0, cpu,
-                absl::ToDoubleSeconds(window));
+    double cpu =
+        100.0 * (after.cpu_ticks - before[i].cpu_ticks) / ticks / absl::ToDoubleSeconds(window);
+    std::printf(
+        "%s: RSS %.1f MiB (own, not shared libraries: %.1f MiB), idle CPU %.3f %% over %.0f s "
+        "(loop_wait 10)\n",
+        c.name(i).c_str(), after.rss_kb / 1024.0, after.anon_kb / 1024.0, cpu,
+        absl::ToDoubleSeconds(window));
   }
-  // REST health checks: keep-alive clients hammering /primary on one node.
-  int port = c.spec(0).api_port;
-  const int kClients = 8;
-  std::atomic<int64_t> done{0};
-  std::mutex mu;
-  std::vector<double> latencies;
-  absl::Time end = absl::Now() + absl::Seconds(5);
-  std::vector<std::thread> clients;
-  for (int t = 0; t < kClients; ++t) {
-    clients.emplace_back([&] {
-      httplib::Client client("127.0.0.1", port);
-      client.set_keep_alive(true);
-      std::vector<double> mine;
-      while (absl::Now() < end) {
-        absl::Time s = absl::Now();
-        auto r = client.Options("/primary");
-        if (r) {
-          mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - s));
-          ++done;
-        }
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      latencies.insert(latencies.end(), mine.begin(), mine.end());
-    });
-  }
-  for (auto& t : clients) t.join();
-  std::sort(latencies.begin(), latencies.end());
-  double p99 = latencies.empty() ? 0 : latencies[latencies.size() * 99 / 100];
-  std::printf("REST OPTIONS /primary: %.0f requests/s with %d keep-alive clients, p99 %.2f ms\n", done / 5.0, kClients,
-              p99);
+  // REST health checks on one node: keep-alive clients (monitoring agents), and a new connection
+  // per request (HAProxy's checks).
+  MeasureRest(c.spec(0).api_port, true);
+  MeasureRest(c.spec(0).api_port, false);
 }
 
 }  // namespace

@@ -16,18 +16,23 @@ struct Result {
   std::string out;
 };
 
-Result Ctl(ClusterHarness& c, std::vector<std::string> args, const std::string& stdin_data = "") {
-  std::vector<std::string> argv = {std::string(PGHA_BINARY_DIR) + "/pghactl", "-c",
-                                   c.config_path(0)};
-  argv.insert(argv.end(), args.begin(), args.end());
-  PosixProcessRunner runner;
+// pghactl with `args` as given (no -c added), with `env` on top of ours.
+Result RunCtl(ClusterHarness& c, std::vector<std::string> args,
+              std::vector<std::pair<std::string, std::string>> env = {},
+              const std::string& stdin_data = "", absl::Duration timeout = absl::Minutes(5)) {
+  args.insert(args.begin(), std::string(PGHA_BINARY_DIR) + "/pghactl");
   // `query` connects as a DBA would: with a password file.
-  auto r = runner.Run({.argv = argv,
-                       .env = {{"PGPASSFILE", c.spec(0).dir + "/pgpass"}},
-                       .stdin_data = stdin_data,
-                       .timeout = absl::Minutes(5)});
+  env.emplace_back("PGPASSFILE", c.spec(0).dir + "/pgpass");
+  PosixProcessRunner runner;
+  auto r = runner.Run(
+      {.argv = args, .env = std::move(env), .stdin_data = stdin_data, .timeout = timeout});
   if (!r.ok()) return {};
   return {r->exit_code, r->output};
+}
+
+Result Ctl(ClusterHarness& c, std::vector<std::string> args, const std::string& stdin_data = "") {
+  args.insert(args.begin(), {"-c", c.config_path(0)});
+  return RunCtl(c, std::move(args), {}, stdin_data);
 }
 
 bool Contains(const Result& r, const std::string& s) { return r.out.find(s) != std::string::npos; }
@@ -62,6 +67,28 @@ TEST_CASE("pghactl drives a live cluster as patronictl does") {
   CHECK(members[a]["Lag in MB"] == 0);
 
   CHECK(Contains(Ctl(c, {"list", "-e"}), "| Pending restart | Scheduled restart | Tags |"));
+  // The configuration from PATRONICTL_CONFIG_FILE, or no file and the DCS from --dcs-url.
+  Result from_env = RunCtl(c, {"list"}, {{"PATRONICTL_CONFIG_FILE", c.config_path(0)}});
+  CHECK(from_env.code == 0);
+  CHECK(Contains(from_env, absl::StrCat("| ", leader, "    | 127.0.0.1:")));
+  std::string dcs_yaml = c.dcs().NodeYaml();  // "etcd3:\n  hosts: 127.0.0.1:NNNN\n"
+  std::string endpoint = dcs_yaml.substr(dcs_yaml.find("127.0.0.1:"));
+  endpoint = endpoint.substr(0, endpoint.find('\n'));
+  Result by_url = RunCtl(c, {"--dcs-url", "etcd3://" + endpoint, "list", "scenario"},
+                         {{"HOME", c.spec(0).dir}});  // no ~/.config/patroni/patronictl.yaml
+  INFO(by_url.out);
+  CHECK(by_url.code == 0);
+  CHECK(Contains(by_url, absl::StrCat("| ", leader, "    | 127.0.0.1:")));
+  // -w: the table again every interval until interrupted.
+  Result watch = RunCtl(c, {"-c", c.config_path(0), "list", "-w", "0.5"}, {}, "", absl::Seconds(3));
+  size_t tables = 0;
+  for (size_t at = watch.out.find("+ Cluster: scenario"); at != std::string::npos;
+       at = watch.out.find("+ Cluster: scenario", at + 1)) {
+    ++tables;
+  }
+  INFO(watch.out);
+  CHECK(tables >= 2);
+
   Result tsv = Ctl(c, {"list", "-f", "tsv"});
   CHECK(absl::StartsWith(tsv.out, "Cluster\tMember\tHost\tRole\tState\tTL\tLag in MB\n"));
   Result topology = Ctl(c, {"topology"});
