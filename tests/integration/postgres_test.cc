@@ -176,7 +176,7 @@ TEST_CASE("bootstrap, clone, replicate, promote, rewind the old primary, and rei
 
   // Callbacks ran with Patroni's arguments: <action> <role> <scope>.
   REQUIRE(testing::WaitFor([&] {
-    return testing::ReadFile(calls).find("on_role_change primary pgtest") != std::string::npos;
+    return testing::ReadFile(calls).find("on_role_change master pgtest") != std::string::npos;
   }, absl::Seconds(30)));
   CHECK(testing::ReadFile(calls).find("on_start replica pgtest") != std::string::npos);
 

@@ -38,7 +38,7 @@ TEST_CASE("bootstrap: one leader, two streaming replicas") {
   CHECK(leaders == 1);
   auto p = c.Patroni(*primary);
   REQUIRE(p);
-  CHECK((*p)["role"] == "primary");
+  CHECK((*p)["role"] == "master");
   CHECK(p->contains("replication"));
   CHECK((*p)["replication"].size() == 2);
   REQUIRE(c.Sql(*primary, "CREATE TABLE t (id int primary key)").ok());
@@ -259,7 +259,7 @@ TEST_CASE("pause: killing the primary's postmaster causes no failover") {
         for (int i = 0; i < c.size(); ++i) {
           if (i == *primary) continue;
           auto p = c.Patroni(i);
-          if (p && p->value("role", "") == "primary") return true;
+          if (p && p->value("role", "") == "master") return true;
         }
         return false;
       },
@@ -332,7 +332,7 @@ TEST_CASE(
   auto status = c.Patroni(*primary);
   REQUIRE(status);
   CHECK(status->value("failsafe_mode_is_active", false) == true);
-  CHECK(status->value("role", "") == "primary");
+  CHECK(status->value("role", "") == "master");
   // The other nodes stay replicas all along.
   for (int i = 0; i < c.size(); ++i) {
     if (i == *primary) continue;

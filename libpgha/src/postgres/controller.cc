@@ -390,7 +390,9 @@ void LibpqController::RunCallback(CallbackAction action, const std::string& role
       break;
   }
   if (command == nullptr || command->empty()) return;
-  callbacks_.Run(*command, {CallbackActionName(action), role, options_.local.scope},
+  // Patroni 3.0.2 passes "master" for a primary; callback scripts written for it test for it.
+  const std::string role_word = role == "primary" ? "master" : role;
+  callbacks_.Run(*command, {CallbackActionName(action), role_word, options_.local.scope},
                  action == CallbackAction::kOnReload);
 }
 

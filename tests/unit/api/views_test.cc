@@ -81,7 +81,7 @@ TEST_CASE("GET /patroni answers with the positions of a query made now") {
   promoted.timeline = 4;
   promoted.current_lsn = 67400000;
   Json after = PatroniStatus(WithLivePositions(published, promoted));
-  CHECK(after["role"] == "primary");
+  CHECK(after["role"] == "master");
   CHECK(after["xlog"]["location"] == 67400000);
   CHECK(after["timeline"] == 4);
 
