@@ -40,7 +40,8 @@ void ConfigureLogging(const config::Config& c) {
   log::Level level = log::Level::kInfo;
   if (log::ParseLevel(c.log.level, &level).ok()) log::SetLevel(level);
   if (!c.log.dir.empty()) {
-    absl::Status s = log::ConfigureLogFile({c.log.dir, c.log.file_size, c.log.file_num, c.log.mode, false});
+    absl::Status s =
+        log::ConfigureLogFile({c.log.dir, c.log.file_size, c.log.file_num, c.log.mode, false});
     if (!s.ok()) PGHA_LOG(ERROR) << s.message();
   }
 }
@@ -60,7 +61,8 @@ void NotifySystemd(const std::string& state) {
     addr.sun_path[0] = '\0';
     len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + std::strlen(socket_path));
   }
-  (void)!::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
+  (void)!::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
+                  len);
   ::close(fd);
 }
 
@@ -82,10 +84,12 @@ int Run(const std::string& config_path) {
   }
   config::Config cfg = *loaded;
   ConfigureLogging(cfg);
-  PGHA_LOG(INFO) << "pgha " << kPghaVersion << " starting: scope " << cfg.scope << ", member " << cfg.name;
+  PGHA_LOG(INFO) << "pgha " << kPghaVersion << " starting: scope " << cfg.scope << ", member "
+                 << cfg.name;
 
   std::vector<std::string> warnings;
-  config::EffectiveConfig effective = config::BuildEffectiveConfig(cfg, cfg.bootstrap.dcs, &warnings);
+  config::EffectiveConfig effective =
+      config::BuildEffectiveConfig(cfg, cfg.bootstrap.dcs, &warnings);
   auto backend = backends::MakeBackend(cfg, absl::Seconds(effective.dynamic.ttl),
                                        absl::Seconds(effective.dynamic.retry_timeout));
   if (!backend.ok()) {
@@ -154,7 +158,8 @@ int Run(const std::string& config_path) {
         loop.RequestReload();
         board.Wake();
       } else {
-        PGHA_LOG(INFO) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ": shutting down";
+        PGHA_LOG(INFO) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+                       << ": shutting down";
         loop.RequestStop();
         board.Wake();
         return;
@@ -178,6 +183,7 @@ int Run(const std::string& config_path) {
   loop.Run();
   stopping = true;
   NotifySystemd("STOPPING=1");
+  board.Close();  // nobody will answer a waiting POST /restart now
   (*rest)->Stop();
   int code = 0;
   if (loop.exit_reason()) {

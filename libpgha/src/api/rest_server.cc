@@ -1,13 +1,12 @@
 // The REST server: routing, access control, limits. Action handlers are in actions.cc.
 #include "pgha/api/rest_server.h"
 
+#include <httplib.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <atomic>
 #include <thread>
-
-#include <httplib.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -41,7 +40,8 @@ class HttpRestServer final : public RestServer {
     if (c.tls()) {
       bool optional_client_cert = c.verify_client == "optional";
       bool required_client_cert = c.verify_client == "required";
-      std::string cert = c.certfile, key = c.keyfile.empty() ? c.certfile : c.keyfile, ca = c.cafile;
+      std::string cert = c.certfile, key = c.keyfile.empty() ? c.certfile : c.keyfile,
+                  ca = c.cafile;
       std::string password = c.keyfile_password;
       auto ssl = std::make_unique<httplib::SSLServer>([=](SSL_CTX& ctx) {
         if (!password.empty()) {
@@ -58,7 +58,8 @@ class HttpRestServer final : public RestServer {
         return true;
       });
       if (!ssl->is_valid()) {
-        return absl::InvalidArgumentError(absl::StrCat("restapi: cannot load certfile ", cert, " / keyfile ", key,
+        return absl::InvalidArgumentError(absl::StrCat("restapi: cannot load certfile ", cert,
+                                                       " / keyfile ", key,
                                                        ca.empty() ? "" : " / cafile " + ca));
       }
       server_ = std::move(ssl);
@@ -76,13 +77,15 @@ class HttpRestServer final : public RestServer {
     s.set_write_timeout(5, 0);
     s.set_payload_max_length(1 << 20);
     s.set_tcp_nodelay(true);
-    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-      internal::JsonError(res, 500, "internal error");
-    });
+    s.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+          internal::JsonError(res, 500, "internal error");
+        });
     Route();
     auto listen = config::ParseListenAddresses(c.listen);
     if (!listen.ok() || listen->empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("restapi.listen: ", listen.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("restapi.listen: ", listen.status().message()));
     }
     std::string host = listen->front().host;
     if (host == "*") host = "0.0.0.0";
@@ -95,15 +98,21 @@ class HttpRestServer final : public RestServer {
       listen_fd_ = fd;
     });
     if (!s.bind_to_port(host, port_)) {
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen,
-                                                 " (restapi.listen): address in use or not available"));
+      return absl::UnavailableError(absl::StrCat(
+          "cannot listen on ", c.listen, " (restapi.listen): address in use or not available"));
     }
     // Patroni's request_queue_size is the listen backlog; httplib's is fixed at 5, and Linux
     // takes a second listen() as a new backlog.
     if (listen_fd_ >= 0) ::listen(listen_fd_, c.request_queue_size);
     thread_ = std::thread([this] {
-      server_->listen_after_bind();
+      bool clean = server_->listen_after_bind();
       listen_returned_ = true;
+      // httplib gives up on accept errors other than EMFILE/EINTR/EAGAIN (ENFILE, ENOBUFS):
+      // health checks then fail, and that must be in the log.
+      if (!clean && !stopped_) {
+        PGHA_LOG(CRITICAL) << "the REST API stopped accepting connections on " << o_.config.listen
+                           << " (accept failed)";
+      }
     });
     return absl::OkStatus();
   }
@@ -151,8 +160,10 @@ class HttpRestServer final : public RestServer {
         return false;
       }
     }
-    if (o_.config.tls() && (o_.config.verify_client == "required" || o_.config.verify_client == "optional")) {
-      X509* peer = req.ssl != nullptr ? SSL_get_peer_certificate(const_cast<SSL*>(req.ssl)) : nullptr;
+    if (o_.config.tls() &&
+        (o_.config.verify_client == "required" || o_.config.verify_client == "optional")) {
+      X509* peer =
+          req.ssl != nullptr ? SSL_get_peer_certificate(const_cast<SSL*>(req.ssl)) : nullptr;
       if (peer == nullptr) {
         internal::Text(res, 403, "client certificate required");
         return false;
@@ -176,17 +187,22 @@ class HttpRestServer final : public RestServer {
     QueryParams query(req.params.begin(), req.params.end());
     if (path == "/patroni") {
       if (!o_.live_positions) return internal::Json(res, 200, PatroniStatus(*st), status_only);
-      return internal::Json(res, 200, PatroniStatus(WithLivePositions(*st, o_.live_positions())), status_only);
+      return internal::Json(res, 200, PatroniStatus(WithLivePositions(*st, o_.live_positions())),
+                            status_only);
     }
     if (path == "/cluster") {
-      return internal::Json(res, 200, st->cluster ? ClusterView(*st->cluster) : ::pgha::Json{{"members", ::pgha::Json::array()}},
+      return internal::Json(res, 200,
+                            st->cluster ? ClusterView(*st->cluster)
+                                        : ::pgha::Json{{"members", ::pgha::Json::array()}},
                             status_only);
     }
     if (path == "/history") {
-      return internal::Json(res, 200, st->cluster ? HistoryView(*st->cluster) : ::pgha::Json::array(), status_only);
+      return internal::Json(
+          res, 200, st->cluster ? HistoryView(*st->cluster) : ::pgha::Json::array(), status_only);
     }
     if (path == "/config") {
-      if (!st->cluster || !st->cluster->config) return internal::JsonError(res, 502, "no dynamic configuration in the DCS");
+      if (!st->cluster || !st->cluster->config)
+        return internal::JsonError(res, 502, "no dynamic configuration in the DCS");
       return internal::Json(res, 200, st->cluster->config->data, status_only);
     }
     if (path == "/metrics") {
@@ -225,7 +241,8 @@ class HttpRestServer final : public RestServer {
       Get(req, res, true);
     });
     internal::ActionContext ctx{&o_, clock_};
-    auto unsafe = [this, ctx](Reply (*handler)(const internal::ActionContext&, const httplib::Request&)) {
+    auto unsafe = [this,
+                   ctx](Reply (*handler)(const internal::ActionContext&, const httplib::Request&)) {
       return [this, ctx, handler](const httplib::Request& req, httplib::Response& res) {
         AddHeaders(res);
         if (!Allowed(req, res)) return;

@@ -39,12 +39,19 @@ void StatusBoard::Complete(int ticket, CommandResult result) {
 
 CommandResult StatusBoard::Await(int ticket, absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return results_.count(ticket) != 0; });
+  cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+               [&] { return closed_ || results_.count(ticket) != 0; });
   auto it = results_.find(ticket);
   if (it == results_.end()) return CommandResult{};
   CommandResult out = it->second;
   results_.erase(it);
   return out;
+}
+
+void StatusBoard::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  closed_ = true;
+  cv_.notify_all();
 }
 
 void StatusBoard::Wake() {

@@ -85,8 +85,11 @@ class StatusBoard {
   // The loop takes the next command, and reports its result.
   std::optional<std::pair<int, Command>> TakeCommand();
   void Complete(int ticket, CommandResult result);
-  // Waits up to `timeout` for the result of `ticket`.
+  // Waits up to `timeout` for the result of `ticket` (not done when closed meanwhile).
   CommandResult Await(int ticket, absl::Duration timeout);
+  // The loop has ended: every waiting and later Await returns at once, not done, so that the
+  // REST server can stop without waiting out a client's restart.
+  void Close();
   // Wakes the loop early (new command, config changed through the API).
   void Wake();
   // The loop waits here between cycles (returns early on Wake()).
@@ -105,6 +108,7 @@ class StatusBoard {
   std::map<int, CommandResult> results_;
   int next_ticket_ = 1;
   bool woken_ = false;
+  bool closed_ = false;
   std::optional<absl::Time> failsafe_heartbeat_;
 };
 
