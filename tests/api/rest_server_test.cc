@@ -128,6 +128,9 @@ TEST_CASE("idle and slow clients do not keep a health check waiting") {
     REQUIRE(slow.back()->Send("GET /readiness HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
   }
   std::atomic<bool> done{false};
+  // The slow clients' pace: a header line every half second, under the server's 5 s read
+  // timeout, so that they hold their connection for as long as they like (this is the
+  // client's behaviour being simulated, not a wait for a condition).
   std::thread trickle([&] {
     while (!done) {
       for (auto& c : slow) c->Send("X-Slow: 1\r\n");

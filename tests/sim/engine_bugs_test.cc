@@ -101,11 +101,8 @@ TEST_CASE("fixed engine bug: a switchover candidate that is no synchronous stand
   o.seed = 61;
   o.synchronous_mode = true;
   SimCluster sim(o);
-  Converge(sim);
-  REQUIRE(sim.RunUntil([&] { return sim.Snapshot()->sync && !sim.Snapshot()->sync->sync_standby.empty(); },
-                       absl::Seconds(60)));
+  std::string sync_standby = ConvergeWithSyncStandby(sim);
   std::string leader = sim.LockHolder();
-  std::string sync_standby = sim.Snapshot()->sync->sync_standby.front();
   std::string async = Replicas(sim)[0] == sync_standby ? Replicas(sim)[1] : Replicas(sim)[0];
   sim.world().SetReceivePaused(async, true);  // commits are acknowledged by the sync standby alone
   sim.RunFor(absl::Seconds(10));
@@ -137,11 +134,8 @@ TEST_CASE("fixed engine bug: a switchover request left behind keeps a synchronou
   o.seed = 71;
   o.synchronous_mode = true;
   SimCluster sim(o);
-  Converge(sim);
-  REQUIRE(sim.RunUntil([&] { return sim.Snapshot()->sync && !sim.Snapshot()->sync->sync_standby.empty(); },
-                       absl::Seconds(60)));
+  std::string sync_standby = ConvergeWithSyncStandby(sim);
   std::string leader = sim.LockHolder();
-  std::string sync_standby = sim.Snapshot()->sync->sync_standby.front();
   REQUIRE(sim.RunUntil(
       [&] {  // what the REST API checks requests against
         auto published = sim.node(leader).board->Current()->cluster;
@@ -178,11 +172,8 @@ TEST_CASE("fixed engine bug: strict synchronous mode lets a standby acknowledge 
   o.synchronous_mode = true;
   o.synchronous_mode_strict = true;
   SimCluster sim(o);
-  Converge(sim);
-  REQUIRE(sim.RunUntil([&] { return sim.Snapshot()->sync && !sim.Snapshot()->sync->sync_standby.empty(); },
-                       absl::Seconds(60)));
+  std::string listed = ConvergeWithSyncStandby(sim);
   std::string leader = sim.LockHolder();
-  std::string listed = sim.Snapshot()->sync->sync_standby.front();
   sim.StopGracefully(listed);  // the synchronous standby goes away for a while
   sim.RunFor(absl::Seconds(30));
   auto cluster = sim.Snapshot();

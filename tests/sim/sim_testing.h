@@ -38,6 +38,14 @@ inline void Converge(SimCluster& sim, absl::Duration limit = absl::Seconds(180))
   REQUIRE(sim.checker().ok());
 }
 
+// Converge, then wait until the leader has named a synchronous standby in `sync`; returns it.
+inline std::string ConvergeWithSyncStandby(SimCluster& sim) {
+  Converge(sim);
+  REQUIRE(sim.RunUntil([&] { return sim.Snapshot()->sync && !sim.Snapshot()->sync->sync_standby.empty(); },
+                       absl::Seconds(60)));
+  return sim.Snapshot()->sync->sync_standby.front();
+}
+
 // The replicas of the current leader, in name order.
 inline std::vector<std::string> Replicas(SimCluster& sim) {
   std::vector<std::string> out;
