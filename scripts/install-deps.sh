@@ -13,8 +13,8 @@ packages=(
   # servers the tests start
   etcd-server etcd-client zookeeper default-jre-headless postgresql-15 postgresql-client-15
   haproxy
-  # test helpers: unprivileged user switching, network namespaces, process tools
-  util-linux iproute2 procps curl
+  # test helpers: unprivileged user switching, network namespaces, process tools, TLS test certs
+  util-linux iproute2 procps curl openssl
 )
 
 missing=()
