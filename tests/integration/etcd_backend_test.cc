@@ -1,6 +1,7 @@
-// etcd-specific behaviour beyond the conformance suite: authentication (with token expiry) and
-// TLS with client certificates, against a real etcd.
+// etcd-specific behaviour beyond the conformance suite: authentication (with token expiry), TLS
+// with client certificates, and member discovery, against a real etcd.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "etcd_server.h"
@@ -38,8 +39,9 @@ TEST_CASE("username and password: refused without, served with, token renewed af
   config::EtcdConfig open_cfg;
   open_cfg.hosts = {server.endpoint()};
   open_cfg.use_proxies = true;
-  REQUIRE(testing::WaitFor([&] { return Backend(open_cfg)->Load("/", dcs::ReadMode::kDefault).ok(); },
-                           absl::Seconds(60)));
+  REQUIRE(
+      testing::WaitFor([&] { return Backend(open_cfg)->Load("/", dcs::ReadMode::kDefault).ok(); },
+                       absl::Seconds(60)));
   Etcdctl(server.endpoint(), {"user", "add", "root", "--new-user-password=rootpw"});
   Etcdctl(server.endpoint(), {"user", "grant-role", "root", "root"});
   Etcdctl(server.endpoint(), {"auth", "enable"});
@@ -85,7 +87,8 @@ TEST_CASE("TLS with a CA and a client certificate") {
   cfg.cert = (*certs)->cert("client");
   cfg.key = (*certs)->key("client");
   auto tls = Backend(cfg);
-  REQUIRE(testing::WaitFor([&] { return tls->Load("/", dcs::ReadMode::kDefault).ok(); }, absl::Seconds(60)));
+  REQUIRE(testing::WaitFor([&] { return tls->Load("/", dcs::ReadMode::kDefault).ok(); },
+                           absl::Seconds(60)));
   dcs::Dcs d(std::move(tls), dcs::KeyLayout("/service", "tls"));
   CHECK(d.AcquireLeaderLock("me").ok());
   // Without a client certificate the server refuses the connection.
@@ -96,7 +99,49 @@ TEST_CASE("TLS with a CA and a client certificate") {
   // A missing CA file is a configuration error, reported before connecting.
   config::EtcdConfig missing = cfg;
   missing.cacert = (*certs)->dir() + "/nope.crt";
-  CHECK(absl::IsInvalidArgument(backends::MakeEtcd3Backend(missing, absl::Seconds(10), absl::Seconds(3)).status()));
+  CHECK(absl::IsInvalidArgument(
+      backends::MakeEtcd3Backend(missing, absl::Seconds(10), absl::Seconds(3)).status()));
+}
+
+TEST_CASE(
+    "one configured host is enough: the others come from MemberList, and carry on when it dies") {
+  // A three-member etcd cluster (a majority survives one member).
+  std::vector<std::unique_ptr<testing::EtcdServer>> members;
+  for (int i = 0; i < 3; ++i) members.push_back(std::make_unique<testing::EtcdServer>());
+  std::string initial;
+  for (int i = 0; i < 3; ++i) {
+    absl::StrAppend(&initial, i ? "," : "", "m", i, "=", members[i]->peer_url());
+  }
+  for (int i = 0; i < 3; ++i) {
+    members[i]->AddArgs({"--name", absl::StrCat("m", i), "--initial-cluster", initial,
+                         "--initial-cluster-token", "pgha-discovery"});
+  }
+  // Each member waits for the others before it serves: start them together.
+  std::vector<std::thread> starting;
+  for (auto& m : members) starting.emplace_back([&m] { m->Start(); });
+  for (auto& t : starting) t.join();
+
+  config::EtcdConfig discovering;
+  discovering.hosts = {members[0]->endpoint()};
+  discovering.use_proxies = false;  // Patroni's default for `host`/`hosts`: discover the rest
+  config::EtcdConfig fixed = discovering;
+  fixed.use_proxies = true;  // a proxy: only what is configured
+  auto with_discovery = Backend(discovering);
+  auto without = Backend(fixed);
+  REQUIRE(testing::WaitFor(
+      [&] { return with_discovery->Load("/service/disc/", dcs::ReadMode::kDefault).ok(); },
+      absl::Seconds(60)));
+  REQUIRE(without->Load("/service/disc/", dcs::ReadMode::kDefault).ok());
+
+  members[0]->Kill();
+  dcs::Dcs d(std::move(with_discovery), dcs::KeyLayout("/service", "disc"));
+  CHECK(testing::WaitFor([&] { return d.AcquireLeaderLock("me").ok(); }, absl::Seconds(60)));
+  auto state = d.Load();
+  REQUIRE_OK(state);
+  REQUIRE((*state)->leader);
+  CHECK((*state)->leader->name == "me");
+  // Without discovery the one configured host is all there is.
+  CHECK_FALSE(without->Load("/service/disc/", dcs::ReadMode::kDefault).ok());
 }
 
 }  // namespace

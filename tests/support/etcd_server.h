@@ -27,6 +27,10 @@ class EtcdServer {
 
   std::string endpoint() const;  // 127.0.0.1:<client port>
   int client_port() const { return client_port_; }
+  std::string peer_url() const;  // http://127.0.0.1:<peer port>
+  // More command-line arguments for the next Start; later ones win over the defaults (a
+  // member of a larger cluster: --name, --initial-cluster).
+  void AddArgs(const std::vector<std::string>& args);
 
  private:
   TempDir dir_;
