@@ -1,16 +1,20 @@
 // The pgha process itself on a one-node cluster (real etcd, real PostgreSQL 15): what systemd
-// and an operator see of it — readiness notification, log.dir, SIGHUP, SIGTERM.
+// and an operator see of it — readiness notification, log.dir, the watchdog, SIGHUP, SIGTERM.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cluster_harness.h"
 #include "temp_dir.h"
@@ -47,12 +51,37 @@ class NotifySocket {
   bool bound_ = false;
 };
 
-TEST_CASE("the daemon: systemd readiness, log.dir, SIGHUP reload, SIGTERM") {
+// The read end of a named pipe standing in for /dev/watchdog: a pipe takes no watchdog ioctl,
+// so the daemon's keepalives arrive as the "1" bytes drivers also accept, and its orderly stop
+// as the magic close "V".
+class WatchdogPipe {
+ public:
+  explicit WatchdogPipe(const std::string& path) {
+    if (::mkfifo(path.c_str(), 0600) == 0) fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  }
+  ~WatchdogPipe() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool open() const { return fd_ >= 0; }
+  // Everything the daemon wrote since the last call, appended to `received`.
+  void Drain(std::string* received) {
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fd_, buf, sizeof buf)) > 0) received->append(buf, static_cast<size_t>(n));
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+TEST_CASE("the daemon: systemd readiness, log.dir, watchdog, SIGHUP reload, SIGTERM") {
   RequireScenarioPrerequisites();
   TempDir scratch("pgha-daemon");
   NotifySocket notify(scratch.Sub("notify.sock"));
   REQUIRE(notify.bound());
   ::setenv("NOTIFY_SOCKET", scratch.Sub("notify.sock").c_str(), 1);  // inherited by the daemon
+  WatchdogPipe watchdog(scratch.Sub("watchdog"));
+  REQUIRE(watchdog.open());
 
   std::string log_dir;
   ClusterOptions options;
@@ -61,6 +90,8 @@ TEST_CASE("the daemon: systemd readiness, log.dir, SIGHUP reload, SIGTERM") {
     log_dir = spec.dir + "/logs";
     std::filesystem::create_directories(log_dir);  // Patroni does not create log.dir either
     spec.log_dir = log_dir;
+    spec.extra_top =
+        absl::StrCat("watchdog:\n  mode: automatic\n  device: ", scratch.Sub("watchdog"), "\n");
   };
   ClusterHarness c(options);
   c.StartAll();
@@ -80,6 +111,15 @@ TEST_CASE("the daemon: systemd readiness, log.dir, SIGHUP reload, SIGTERM") {
   const std::string log_file = log_dir + "/patroni.log";
   CHECK(WaitFor([&] { return ReadFile(log_file).find(" INFO: ") != std::string::npos; },
                 absl::Seconds(30)));
+
+  // The watchdog is armed while this node is the primary: a keepalive every cycle.
+  std::string kicks;
+  CHECK(WaitFor(
+      [&] {
+        watchdog.Drain(&kicks);
+        return std::count(kicks.begin(), kicks.end(), '1') >= 3;
+      },
+      absl::Seconds(30)));
 
   // SIGHUP re-reads the file: a tag added to it shows in /patroni.
   {
@@ -103,6 +143,9 @@ TEST_CASE("the daemon: systemd readiness, log.dir, SIGHUP reload, SIGTERM") {
   CHECK_FALSE(c.DaemonRunning(0));
   CHECK_FALSE(c.Sql(0, "SELECT 1").ok());
   CHECK(ReadFile(log_file).find("received SIGTERM") != std::string::npos);
+  // An orderly stop disarms the watchdog with the magic close, so the host is not reset.
+  watchdog.Drain(&kicks);
+  CHECK(absl::EndsWith(kicks, "V"));
 }
 
 }  // namespace
