@@ -90,6 +90,15 @@ bool RuleBootstrapFinished(Context& c) {
     c.Say("removing initialize key after failed attempt to bootstrap the cluster");
     return true;
   }
+  // watchdog: required means never a primary without one, the new cluster's first either (as
+  // Patroni's post_bootstrap): stop the fresh primary, give the race back, and end.
+  if (c.config.watchdog == WatchdogMode::kRequired && !c.local.watchdog_usable) {
+    c.Do(Demote{pg::StopMode::kImmediate});
+    c.Do(CancelInitialize{init_version});
+    c.Do(Exit{"cancelling bootstrap because the watchdog is required but not usable"});
+    c.Say("cancelling bootstrap: the watchdog is required but not usable");
+    return true;
+  }
   c.Do(SetInitialize{std::to_string(*c.local.pg.system_identifier), init_version});
   c.Do(AcquireLock{});
   if (!c.cluster.config) c.Do(WriteConfig{c.config.bootstrap_dcs, dcs::kNoVersion});

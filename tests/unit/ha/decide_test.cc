@@ -189,9 +189,18 @@ TEST_CASE("the end of our bootstrap publishes the cluster, or withdraws after a 
   dcs::ClusterState racing = ClusterBuilder().c;
   racing.initialize = "";
   racing.config.reset();
+  HaConfig required = Config();
+  required.watchdog = WatchdogMode::kRequired;
+  LocalState no_watchdog = ok;
+  no_watchdog.watchdog_usable = false;
+  HaConfig automatic = Config();
+  automatic.watchdog = WatchdogMode::kAutomatic;
   RunTable({
       {"success", racing, ok, Config(), "SetInitialize AcquireLock WriteConfig"},
       {"failure", racing, failed, Config(), "CancelInitialize Exit"},
+      {"watchdog required, none usable", racing, no_watchdog, required, "Demote CancelInitialize Exit"},
+      {"watchdog required and usable", racing, ok, required, "SetInitialize AcquireLock WriteConfig"},
+      {"watchdog automatic, none usable", racing, no_watchdog, automatic, "SetInitialize AcquireLock WriteConfig"},
   });
 }
 
