@@ -148,5 +148,22 @@ TEST_CASE("the daemon: systemd readiness, log.dir, watchdog, SIGHUP reload, SIGT
   CHECK(absl::EndsWith(kicks, "V"));
 }
 
+TEST_CASE(
+    "watchdog required and no device: the new cluster's first primary stops and the daemon exits") {
+  RequireScenarioPrerequisites();
+  ClusterOptions options;
+  options.nodes = 1;
+  options.customize = [](int, NodeSpec& spec) {
+    spec.extra_top = "watchdog:\n  mode: required\n  device: /nonexistent/watchdog\n";
+  };
+  ClusterHarness c(options);
+  c.StartAll();
+  CHECK(WaitFor([&] { return !c.DaemonRunning(0); }, absl::Seconds(120)));
+  INFO(c.LogTail(0));
+  CHECK(c.LogTail(0).find("cancelling bootstrap because the watchdog is required but not usable") !=
+        std::string::npos);
+  CHECK_FALSE(c.Sql(0, "SELECT 1").ok());  // PostgreSQL was stopped, not left running unmanaged
+}
+
 }  // namespace
 }  // namespace pgha::testing
