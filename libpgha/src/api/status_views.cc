@@ -28,19 +28,13 @@ std::optional<int64_t> MemberLag(const dcs::ClusterState& cluster, const dcs::Me
   return leader >= mine ? leader - mine : 0;
 }
 
-namespace {
-// Patroni 3.0.2 calls a primary "master" in /patroni, and monitoring written for it tests for
-// that word (the member key in the DCS says "primary", Patroni 4's word, which 3.x also reads).
-std::string RestRole(const std::string& role) { return role == "primary" ? "master" : role; }
-}  // namespace
-
 Json PatroniStatus(const ha::NodeStatus& s) {
   Json r = Json::object();
   const pg::Observation& o = s.pg;
   if (o.accepting) {
     r["state"] = s.state;
     if (o.postmaster_start_time) r["postmaster_start_time"] = PyTimestamp(*o.postmaster_start_time);
-    r["role"] = o.in_recovery ? "replica" : RestRole("primary");
+    r["role"] = o.in_recovery ? "replica" : PatroniRoleWord("primary");
     if (o.in_recovery && s.holds_lock) r["role"] = "standby_leader";
     r["server_version"] = o.server_version;
     if (o.in_recovery) {
@@ -69,7 +63,7 @@ Json PatroniStatus(const ha::NodeStatus& s) {
     }
   } else {
     r["state"] = s.state;
-    r["role"] = RestRole(s.role);
+    r["role"] = PatroniRoleWord(s.role);
   }
   if (!s.cluster || !s.cluster->leader) r["cluster_unlocked"] = true;
   if (s.failsafe_active) r["failsafe_mode_is_active"] = true;

@@ -12,6 +12,7 @@
 #include "controller_impl.h"
 #include "pgha/base/log.h"
 #include "pgha/base/status_macros.h"
+#include "pgha/base/version.h"
 #include "pgha/config/address.h"
 
 namespace pgha::pg {
@@ -390,9 +391,8 @@ void LibpqController::RunCallback(CallbackAction action, const std::string& role
       break;
   }
   if (command == nullptr || command->empty()) return;
-  // Patroni 3.0.2 passes "master" for a primary; callback scripts written for it test for it.
-  const std::string role_word = role == "primary" ? "master" : role;
-  callbacks_.Run(*command, {CallbackActionName(action), role_word, options_.local.scope},
+  callbacks_.Run(*command,
+                 {CallbackActionName(action), PatroniRoleWord(role), options_.local.scope},
                  action == CallbackAction::kOnReload);
 }
 
