@@ -66,6 +66,26 @@ void NotifySystemd(const std::string& state) {
   ::close(fd);
 }
 
+// The write guard's settings from the `fencer` section (docs/ha.md).
+ha::WriteGuardOptions GuardOptions(const config::Config& cfg) {
+  ha::WriteGuardOptions o;
+  o.data_dir = cfg.postgresql.data_dir;
+  while (o.data_dir.size() > 1 && o.data_dir.back() == '/') o.data_dir.pop_back();
+  o.fencer_mode = cfg.fencer.mode == "off"        ? ha::FencerMode::kOff
+                  : cfg.fencer.mode == "external" ? ha::FencerMode::kExternal
+                                                  : ha::FencerMode::kSpawn;
+  o.fencer_socket = cfg.fencer.socket.empty() ? o.data_dir + ".fencer" : cfg.fencer.socket;
+  o.fencer_binary = cfg.fencer.binary;
+  if (o.fencer_binary.empty()) {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string();
+    dir = dir.substr(0, dir.find_last_of('/') + 1);
+    o.fencer_binary = dir + "pgha-fencer";
+  }
+  return o;
+}
+
 int Run(const std::string& config_path) {
   // Signals are taken by a dedicated thread (sigwait), so every other thread blocks them.
   sigset_t signals;
@@ -113,6 +133,9 @@ int Run(const std::string& config_path) {
   std::unique_ptr<ha::Watchdog> watchdog = cfg.watchdog.mode == config::WatchdogMode::kOff
                                                ? ha::MakeNullWatchdog()
                                                : ha::MakeDeviceWatchdog(cfg.watchdog.device);
+  // Started before the REST API and the loop, so that the fencer (a process of its own) never
+  // inherits a listening socket, and is there before this node can become a primary.
+  std::unique_ptr<ha::WriteGuard> guard = ha::MakeThreadWriteGuard(GuardOptions(cfg));
   ha::StatusBoard board;
   std::atomic<int64_t> ttl_seconds{effective.dynamic.ttl};
   std::atomic<int64_t> loop_wait_seconds{effective.dynamic.loop_wait};
@@ -138,6 +161,7 @@ int Run(const std::string& config_path) {
   loop_options.prober = &prober;
   loop_options.worker = &worker;
   loop_options.watchdog = watchdog.get();
+  loop_options.guard = guard.get();
   loop_options.board = &board;
   loop_options.reload = [config_path]() -> std::optional<config::Config> {
     auto fresh = LoadConfig(config_path);

@@ -160,6 +160,15 @@ void CheckWatchdogMode(const Json& v, const KeyPath& path, Validator& val) {
   val.Error(path, "expected off, automatic or required");
 }
 
+void CheckFencerMode(const Json& v, const KeyPath& path, Validator& val) {
+  if (v.is_boolean() && !v.get<bool>()) return;  // plain `off` resolves to false
+  if (v.is_string()) {
+    std::string s = absl::AsciiStrToLower(v.get<std::string>());
+    if (s == "off" || s == "spawn" || s == "external") return;
+  }
+  val.Error(path, "expected spawn, external or off");
+}
+
 // ---- sections -----------------------------------------------------------------------------
 
 SpecPtr UserAuth(bool username_required) {
@@ -647,6 +656,8 @@ SpecPtr LocalConfigSpec() {
           Req("postgresql", PostgresqlSection()),
           Opt("watchdog", Map({Opt("mode", WithCheck(Any(), CheckWatchdogMode)),
                                Opt("device", Str()), Opt("safety_margin", StrictInt(-1))})),
+          Opt("fencer", Map({Opt("mode", WithCheck(Any(), CheckFencerMode)), Opt("socket", Str()),
+                             Opt("binary", Str())})),
           Opt("tags", Nullable(TagsSection())),
       }),
       CheckDcsChoice);

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -282,6 +283,13 @@ Config BuildTypedConfig(const Json& doc) {
   }
   c.watchdog.device = ReadString(w, "device", "/dev/watchdog");
   c.watchdog.safety_margin = static_cast<int>(ReadInt64(w, "safety_margin", 5));
+
+  const Json& f = Child(doc, "fencer");
+  const Json& fencer_mode = Child(f, "mode");
+  if (fencer_mode.is_boolean()) c.fencer.mode = "off";
+  if (fencer_mode.is_string()) c.fencer.mode = absl::AsciiStrToLower(fencer_mode.get<std::string>());
+  c.fencer.socket = ReadString(f, "socket", "");
+  c.fencer.binary = ReadString(f, "binary", "");
 
   const Json& t = Child(doc, "tags");
   if (t.is_object()) {

@@ -28,10 +28,18 @@ struct Context {
   void Say(std::string message) { decision.message = std::move(message); }
 };
 
+// Refreshes the lock we hold; while we may write (not paused), arms the write guard with what
+// the refresh bought. A primary whose refresh fails stops: at once if the lock is gone, by a
+// fast shutdown (which hands every acknowledged write to the replicas) if the DCS is silent.
+void KeepLock(Context& c);
+// Takes the free lock and, unless paused, arms the write guard before anything can promote.
+void TakeLock(Context& c);
+
 // Rule signature: true when the rule decided the cycle (later rules are not tried).
 using RuleFn = bool (*)(Context&);
 
 // Rule files.
+bool RuleWriteDeadlinePassed(Context& c);
 bool RuleTaskInFlight(Context& c);
 bool RuleDcsUnreachable(Context& c);
 bool RuleBootstrapFinished(Context& c);
@@ -44,6 +52,8 @@ bool RuleFollowLeader(Context& c);
 
 // The memory the rules start from: `local.memory` updated with a task that just finished.
 Memory MemoryAfterTask(const LocalState& local);
+// After the rules: disarm the write guard when this node will not be a writable primary.
+void GuardPolicy(Context& c);
 
 // Helpers.
 std::optional<pg::Upstream> UpstreamOf(const dcs::Member& member);

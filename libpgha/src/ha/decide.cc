@@ -3,6 +3,7 @@
 #include "pgha/ha/decide.h"
 
 #include "context.h"
+#include "pgha/ha/write_deadline.h"
 
 namespace pgha::ha {
 namespace internal {
@@ -14,6 +15,7 @@ struct NamedRule {
 };
 
 const NamedRule kRules[] = {
+    {"write_deadline_passed", RuleWriteDeadlinePassed},
     {"task_in_flight", RuleTaskInFlight},
     {"dcs_unreachable", RuleDcsUnreachable},
     {"bootstrap_finished", RuleBootstrapFinished},
@@ -43,11 +45,41 @@ std::optional<pg::Upstream> ReplicationSource(const Context& c) {
   return UpstreamOf(*leader);
 }
 
+void KeepLock(Context& c) {
+  RefreshLock refresh{*c.cluster.leader};
+  if (c.PgPrimary()) {
+    refresh.stop_if_lost = pg::StopMode::kImmediate;
+    refresh.stop_if_unreachable = pg::StopMode::kFast;
+  }
+  c.Do(refresh);
+  if (!c.Paused()) c.Do(ArmWriteGuard{});
+}
+
+void TakeLock(Context& c) {
+  c.Do(AcquireLock{});
+  if (!c.Paused()) c.Do(ArmWriteGuard{});
+}
+
+// When PostgreSQL still accepts writes after the write deadline of the last successful lock
+// refresh (write_deadline.h): stop it at once, because the lease may expire any moment now and
+// another node be promoted; the write guard should already have stopped it, this is the loop's
+// own check. Failsafe mode with every member's confirmation extends the deadline instead.
+bool RuleWriteDeadlinePassed(Context& c) {
+  if (!c.PgPrimary() || c.Paused() || !c.local.lock_refreshed_at) return false;
+  WriteDeadline deadline = WriteDeadlineAfter(*c.local.lock_refreshed_at, c.config.ttl);
+  if (c.local.now < deadline.stop_writes) return false;
+  if (!c.local.dcs_ok && c.config.failsafe_mode && c.local.failsafe_confirmed) return false;
+  c.Do(Demote{pg::StopMode::kImmediate});
+  c.decision.memory.rejoin_needed = true;
+  c.Say("demoting self because the leader lock was not refreshed in time (write deadline passed)");
+  return true;
+}
+
 // When a slow task (bootstrap, clone, rewind, restart, switchover) runs: keep the lock if we
 // hold it and touch nothing else, because the task owns PostgreSQL until it ends.
 bool RuleTaskInFlight(Context& c) {
   if (!c.local.task.running) return false;
-  if (c.local.dcs_ok && c.HoldsLock()) c.Do(RefreshLock{*c.cluster.leader});
+  if (c.local.dcs_ok && c.HoldsLock()) KeepLock(c);
   c.Say(absl::StrCat(TaskKindName(c.local.task.kind), " in progress"));
   return true;
 }
@@ -60,6 +92,7 @@ bool RuleTaskInFlight(Context& c) {
 bool RuleDcsUnreachable(Context& c) {
   if (c.local.dcs_ok) return false;
   if (c.PgPrimary() && !c.Paused() && c.config.failsafe_mode && c.local.failsafe_confirmed) {
+    c.Do(ArmWriteGuard{c.local.failsafe_asked_at});
     c.Say("continue to run as a leader because failsafe mode is enabled and all members are accessible");
     return true;
   }
@@ -100,7 +133,7 @@ bool RuleBootstrapFinished(Context& c) {
     return true;
   }
   c.Do(SetInitialize{std::to_string(*c.local.pg.system_identifier), init_version});
-  c.Do(AcquireLock{});
+  TakeLock(c);
   if (!c.cluster.config) c.Do(WriteConfig{c.config.bootstrap_dcs, dcs::kNoVersion});
   c.Say("initialized a new cluster");
   return true;
@@ -204,7 +237,7 @@ bool RulePostgresDown(Context& c) {
       c.Say("removed leader key after trying and failing to start postgres");
       return true;
     }
-    c.Do(RefreshLock{*c.cluster.leader});
+    KeepLock(c);
     if (!c.local.pg.postmaster_alive) {
       c.Do(StartTask{TaskKind::kStartPrimary});
     }
@@ -250,6 +283,30 @@ Memory MemoryAfterTask(const LocalState& local) {
   return m;
 }
 
+// After the rules: when this node will not be a primary that may write - it is paused, it
+// demotes or gives the lock up, or PostgreSQL is not a primary and no task may make it one -
+// disarm the write guard, because a guard left armed would later fence a node that is no
+// longer ours to fence. Placed last, so it runs only when every action before it succeeded:
+// a demotion that failed leaves the guard armed, and the guard then enforces the deadline.
+void GuardPolicy(Context& c) {
+  // Tasks that leave PostgreSQL running as a primary.
+  auto makes_primary = [](TaskKind k) {
+    return k == TaskKind::kStartPrimary || k == TaskKind::kRestart || k == TaskKind::kBootstrap;
+  };
+  bool arms = false, steps_down = false, starts_primary = false;
+  for (const Action& a : c.decision.actions) {
+    arms |= std::holds_alternative<ArmWriteGuard>(a);
+    steps_down |= std::holds_alternative<Demote>(a) || std::holds_alternative<ReleaseLock>(a);
+    if (const auto* t = std::get_if<StartTask>(&a)) starts_primary |= makes_primary(t->kind);
+  }
+  if (arms || !c.local.write_guard_armed) return;
+  bool may_become_primary =
+      (c.local.task.running && makes_primary(c.local.task.kind)) || starts_primary;
+  if (c.Paused() || steps_down || (!c.PgPrimary() && !may_become_primary)) {
+    c.Do(DisarmWriteGuard{});
+  }
+}
+
 }  // namespace internal
 
 const char* TaskKindName(TaskKind kind) {
@@ -290,6 +347,7 @@ Decision Decide(const dcs::ClusterState& cluster, const LocalState& given, const
   for (const auto& rule : internal::kRules) {
     if (rule.fn(c)) break;
   }
+  internal::GuardPolicy(c);
   if (decision.message.empty()) decision.message = "no action";
   return decision;
 }

@@ -38,6 +38,10 @@ struct Describer {
   }
   std::string operator()(const SyncSlots& a) const { return absl::StrCat("SyncSlots(", a.slots.size(), ")"); }
   std::string operator()(const Checkpoint&) const { return "Checkpoint"; }
+  std::string operator()(const ArmWriteGuard& a) const {
+    return a.failsafe_since ? "ArmWriteGuard(failsafe)" : "ArmWriteGuard";
+  }
+  std::string operator()(const DisarmWriteGuard&) const { return "DisarmWriteGuard"; }
   std::string operator()(const Exit& a) const { return absl::StrCat("Exit(", a.reason, ")"); }
 };
 

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "pgha/base/log.h"
 #include "pgha/base/status_macros.h"
+#include "pgha/ha/write_deadline.h"
 
 namespace pgha::ha::internal {
 namespace {
@@ -36,20 +37,28 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
             return absl::OkStatus();
           },
           [&](const RefreshLock& a) -> absl::Status {
+            // Taken before anything is sent: the lease lives at least ttl from a moment after
+            // this one (write_deadline.h).
             absl::Time started = d_.clock->Monotonic();
             absl::Status s = dcs.RefreshLeaderLock(me, a.as_read);
             if (s.ok()) {
               local.lock_refreshed_at = started;
               return s;
             }
-            if (local.pg.accepting && !local.pg.in_recovery) {
-              // We cannot prove the lock is ours: stop accepting writes at once.
-              PGHA_LOG(ERROR) << "failed to update the leader lock (" << s.message()
-                              << "); demoting immediately";
-              (void)pg.Stop(pg::StopMode::kImmediate, pg_timeout);
-              d_.watchdog->Disable();
+            // The DCS said the lock is not ours: it is gone. A silent DCS proves nothing either
+            // way: the last successful refresh still bounds how long we may write.
+            bool lost = !absl::IsUnavailable(s) && !absl::IsDeadlineExceeded(s);
+            if (lost) local.lock_refreshed_at.reset();
+            std::optional<pg::StopMode> stop = lost ? a.stop_if_lost : a.stop_if_unreachable;
+            if (stop) {
+              PGHA_LOG(ERROR) << "failed to update the leader lock (" << s.message() << "); demoting ("
+                              << pg::StopModeName(*stop) << " stop)";
+              absl::Status stopped = pg.Stop(*stop, pg_timeout);
+              if (stopped.ok()) {
+                d_.guard->Disarm();
+                d_.watchdog->Disable();
+              }
             }
-            local.lock_refreshed_at.reset();
             return s;
           },
           [&](const ReleaseLock& a) -> absl::Status {
@@ -81,7 +90,6 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
           },
           [&](const Promote&) { return pg.Promote(pg_timeout); },
           [&](const Demote& a) -> absl::Status {
-            d_.watchdog->Disable();
             absl::Status s = pg.Stop(a.mode, pg_timeout);
             if (s.ok()) pg.RunCallback(pg::CallbackAction::kOnRoleChange, "demoted");
             return s;
@@ -90,6 +98,27 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
           [&](const SetSyncStandbyNames& a) { return pg.SetSynchronousStandbyNames(a.value); },
           [&](const SyncSlots& a) { return pg.SyncReplicationSlots(a.slots); },
           [&](const Checkpoint&) { return pg.Checkpoint(); },
+          [&](const ArmWriteGuard& a) -> absl::Status {
+            std::optional<absl::Time> since = a.failsafe_since;
+            if (!since) since = local.lock_refreshed_at;
+            if (!since) return absl::FailedPreconditionError("no lock refresh to arm the guard with");
+            WriteDeadline deadline = WriteDeadlineAfter(*since, config.ttl);
+            d_.guard->Arm(deadline);
+            if (config.watchdog != WatchdogMode::kOff) {
+              absl::Duration timeout = config.ttl - config.watchdog_safety_margin;
+              if (timeout < absl::Seconds(1)) timeout = config.ttl / 2;
+              absl::Status w = d_.watchdog->Activate(timeout);
+              if (!w.ok() && config.watchdog == WatchdogMode::kRequired) {
+                PGHA_LOG(ERROR) << "watchdog required but not usable: " << w.message();
+              }
+            }
+            return absl::OkStatus();
+          },
+          [&](const DisarmWriteGuard&) -> absl::Status {
+            d_.guard->Disarm();
+            if (d_.watchdog->Active()) d_.watchdog->Disable();
+            return absl::OkStatus();
+          },
           [&](const Exit& a) -> absl::Status {
             outcome.exit_reason = a.reason;
             return absl::OkStatus();

@@ -13,6 +13,7 @@
 #include "pgha/ha/peer_prober.h"
 #include "pgha/ha/types.h"
 #include "pgha/ha/watchdog.h"
+#include "pgha/ha/write_guard.h"
 #include "pgha/ha/worker.h"
 #include "pgha/postgres/controller.h"
 
@@ -24,6 +25,7 @@ struct ExecDeps {
   PeerProber* prober;
   Worker* worker;
   Watchdog* watchdog;
+  WriteGuard* guard;
   Clock* clock;
 };
 
@@ -38,6 +40,7 @@ class Executor {
   explicit Executor(ExecDeps deps) : d_(deps) {}
   ExecOutcome Run(const Decision& decision, const dcs::ClusterState& cluster, const HaConfig& config,
                   LocalState& local);
+  WriteGuard& guard() { return *d_.guard; }
   // Starts a slow task on the worker. The task bodies live in tasks.cc.
   bool StartTask(const StartTask& task, const dcs::ClusterState& cluster, const HaConfig& config);
   // A task body, public so that manual commands (restart, reinitialize) can use them too.

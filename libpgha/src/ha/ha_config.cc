@@ -28,6 +28,7 @@ HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig
   c.nosync = local.tags.NoSync();
   c.replicatefrom = local.tags.replicatefrom;
   c.clonefrom = local.tags.clonefrom;
+  c.watchdog_safety_margin = absl::Seconds(local.watchdog.safety_margin);
   switch (local.watchdog.mode) {
     case config::WatchdogMode::kOff:
       c.watchdog = WatchdogMode::kOff;

@@ -25,6 +25,7 @@ struct HaLoop::Impl {
   std::optional<absl::Time> lock_refreshed_at;
   dcs::ClusterStatePtr last_cluster = std::make_shared<dcs::ClusterState>();
   dcs::Version config_version = dcs::kNoVersion - 1;  // never matches: apply on the first cycle
+  RecordingWriteGuard no_guard;  // when the options name none (tests of the loop)
   internal::Executor executor;
   internal::CommandHandler commands;
   std::optional<absl::Time> last_dcs_ok;
@@ -33,7 +34,8 @@ struct HaLoop::Impl {
   explicit Impl(HaLoopOptions options)
       : o(std::move(options)),
         clock(o.clock != nullptr ? o.clock : RealClock::Get()),
-        executor({o.dcs, o.pg, o.prober, o.worker, o.watchdog, clock}),
+        executor({o.dcs, o.pg, o.prober, o.worker, o.watchdog,
+                  o.guard != nullptr ? o.guard : &no_guard, clock}),
         commands(o.dcs, o.board, clock, &executor) {
     ApplyDynamic(o.local.bootstrap.dcs);
   }
@@ -99,16 +101,10 @@ struct HaLoop::Impl {
     if (config.failsafe_mode) {
       auto heartbeat = o.board->LastFailsafeHeartbeat();
       local.failsafe_heartbeat_recent = heartbeat && started - *heartbeat < config.ttl;
-      if (!local.dcs_ok && holds_lock && running_primary)
+      if (!local.dcs_ok && holds_lock && running_primary) {
+        local.failsafe_asked_at = clock->Monotonic();
         local.failsafe_confirmed = ConfirmFailsafe(cluster);
-    }
-    // Our own view of the lock's lifetime: without a refresh within ttl it is not ours (unless
-    // every member just confirmed, in failsafe mode, that none of them will race).
-    if (holds_lock && lock_refreshed_at && started - *lock_refreshed_at > config.ttl &&
-        running_primary && !local.failsafe_confirmed) {
-      PGHA_LOG(ERROR) << "the leader lock was not refreshed for longer than ttl; demoting";
-      (void)o.pg->Stop(pg::StopMode::kImmediate, absl::Seconds(30));
-      local.pg = o.pg->Observe();
+      }
     }
     if (local.dcs_ok && (!cluster.leader || cluster.PendingFailover() != nullptr)) {
       std::vector<dcs::Member> others;
@@ -129,6 +125,7 @@ struct HaLoop::Impl {
       local.peers = o.prober->Probe(others, absl::Seconds(2));
     }
     local.watchdog_usable = o.watchdog->Usable();
+    local.write_guard_armed = executor.guard().Armed().has_value();
     if (local.dcs_ok) commands.Handle(cluster, config, local, holds_lock);
     if (commands.TakeReloadRequest() && o.reload) {
       if (auto fresh = o.reload()) {
@@ -153,16 +150,7 @@ struct HaLoop::Impl {
     // The executor keeps lock_refreshed_at set exactly while the last lock operation succeeded.
     bool holding = lock_refreshed_at.has_value();
     bool paused = cluster.IsPaused();
-    // The watchdog guards a primary while it may write.
     bool is_primary = after.pg.accepting && !after.pg.in_recovery && holding;
-    if (is_primary && !paused && config.watchdog != WatchdogMode::kOff) {
-      absl::Status w = o.watchdog->Activate(config.ttl - absl::Seconds(5));
-      if (!w.ok() && config.watchdog == WatchdogMode::kRequired) {
-        PGHA_LOG(ERROR) << "watchdog required but not usable: " << w.message();
-      }
-    } else if (o.watchdog->Active()) {
-      o.watchdog->Disable();
-    }
     std::string state = internal::MemberState(after);
     std::string role = internal::MemberRole(after, holding);
     std::optional<Json> scheduled_restart = commands.ScheduledRestartJson();
@@ -331,6 +319,7 @@ void HaLoop::Shutdown() {
   PGHA_LOG(INFO) << "shutting down: stopping PostgreSQL";
   absl::Status stopped =
       d.o.pg->Stop(pg::StopMode::kFast, std::max(absl::Seconds(60), d.config.ttl));
+  if (stopped.ok() && d.o.guard != nullptr) d.o.guard->Disarm();
   d.o.watchdog->Disable();
   if (!stopped.ok()) {
     PGHA_LOG(ERROR) << "PostgreSQL did not stop (" << stopped.message()

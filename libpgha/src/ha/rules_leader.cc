@@ -268,13 +268,13 @@ bool RuleHoldingLock(Context& c) {
       c.Do(ReleaseLock{*c.cluster.leader, std::nullopt});
       c.Say("released the leader lock: not running as primary (paused)");
     } else {
-      c.Do(RefreshLock{*c.cluster.leader});
+      KeepLock(c);
       PrimaryDuties(c);
       c.Say(absl::StrCat("PAUSE: no action. I am (", c.me(), "), the leader with the lock"));
     }
     return true;
   }
-  c.Do(RefreshLock{*c.cluster.leader});
+  KeepLock(c);
   if (c.local.pg.in_recovery) {
     if (c.SyncModeActive() && !c.cluster.sync->LeaderIs(c.me())) ClaimSyncBeforePromotion(c);
     c.Do(Promote{});

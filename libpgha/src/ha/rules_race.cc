@@ -92,7 +92,7 @@ bool RuleLeaderRace(Context& c) {
   if (c.Paused()) {
     std::string mine = c.local.pg.system_identifier ? std::to_string(*c.local.pg.system_identifier) : "";
     if (c.PgPrimary() && (!c.cluster.initialize || *c.cluster.initialize == mine)) {
-      c.Do(AcquireLock{});
+      TakeLock(c);
       c.Say("acquiring the leader lock for the running primary (paused)");
     } else {
       c.Say("no leader (paused: no action)");
@@ -175,7 +175,7 @@ bool RuleLeaderRace(Context& c) {
     }
     return true;
   }
-  c.Do(AcquireLock{});
+  TakeLock(c);
   if (request != nullptr) c.Do(ClearFailover{request->version});
   if (c.local.pg.in_recovery) {
     if (c.SyncModeActive()) ClaimSyncBeforePromotion(c);

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_join.h"
 #include "pgha/ha/decide.h"
+#include "pgha/ha/write_deadline.h"
 
 namespace pgha::ha {
 namespace {
@@ -196,11 +197,11 @@ TEST_CASE("the end of our bootstrap publishes the cluster, or withdraws after a 
   HaConfig automatic = Config();
   automatic.watchdog = WatchdogMode::kAutomatic;
   RunTable({
-      {"success", racing, ok, Config(), "SetInitialize AcquireLock WriteConfig"},
+      {"success", racing, ok, Config(), "SetInitialize AcquireLock ArmWriteGuard WriteConfig"},
       {"failure", racing, failed, Config(), "CancelInitialize Exit"},
       {"watchdog required, none usable", racing, no_watchdog, required, "Demote CancelInitialize Exit"},
-      {"watchdog required and usable", racing, ok, required, "SetInitialize AcquireLock WriteConfig"},
-      {"watchdog automatic, none usable", racing, no_watchdog, automatic, "SetInitialize AcquireLock WriteConfig"},
+      {"watchdog required and usable", racing, ok, required, "SetInitialize AcquireLock ArmWriteGuard WriteConfig"},
+      {"watchdog automatic, none usable", racing, no_watchdog, automatic, "SetInitialize AcquireLock ArmWriteGuard WriteConfig"},
   });
 }
 
@@ -239,7 +240,7 @@ TEST_CASE("failsafe mode: the primary survives a DCS outage only with every memb
   LocalState refused = confirmed;
   refused.failsafe_confirmed = false;
   RunTable({
-      {"all members confirmed: keep running", c, confirmed, failsafe, ""},
+      {"all members confirmed: keep running", c, confirmed, failsafe, "ArmWriteGuard"},
       {"a member did not confirm: step down", c, refused, failsafe, "Demote"},
       {"failsafe off: step down whatever the members say", c, confirmed, Config(), "Demote"},
   });
@@ -256,19 +257,19 @@ TEST_CASE("failsafe mode: the primary survives a DCS outage only with every memb
   heard.failsafe_heartbeat_recent = true;
   RunTable({
       {"not listed in failsafe: stays out", unlocked, a, failsafe, ""},
-      {"listed: races", listed, a, failsafe, "AcquireLock Promote"},
+      {"listed: races", listed, a, failsafe, "AcquireLock ArmWriteGuard Promote"},
       {"a primary's heartbeat within ttl: stays out", listed, heard, failsafe, ""},
-      {"failsafe off: the key is ignored", unlocked, a, Config(), "AcquireLock Promote"},
+      {"failsafe off: the key is ignored", unlocked, a, Config(), "AcquireLock ArmWriteGuard Promote"},
   });
 
   // The leader keeps `failsafe` equal to the members' REST APIs.
   auto led = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100).c;
   LocalState primary = Local(Primary(100));
   Decision d = Decide(led, primary, failsafe);
-  REQUIRE(Actions(d) == "RefreshLock WriteFailsafe");
-  CHECK(std::get<WriteFailsafe>(d.actions[1]).members.size() == 2);
-  led.failsafe = std::get<WriteFailsafe>(d.actions[1]).members;
-  CHECK(Actions(Decide(led, primary, failsafe)) == "RefreshLock");
+  REQUIRE(Actions(d) == "RefreshLock ArmWriteGuard WriteFailsafe");
+  CHECK(std::get<WriteFailsafe>(d.actions[2]).members.size() == 2);
+  led.failsafe = std::get<WriteFailsafe>(d.actions[2]).members;
+  CHECK(Actions(Decide(led, primary, failsafe)) == "RefreshLock ArmWriteGuard");
 }
 
 TEST_CASE("PostgreSQL is down: the lock holder restarts it until primary_start_timeout") {
@@ -283,8 +284,8 @@ TEST_CASE("PostgreSQL is down: the lock holder restarts it until primary_start_t
   auto led = ClusterBuilder().Leader("b").Member(M("b", "primary")).c;
   auto promoting = ClusterBuilder().Leader("b").Member(M("b", "replica")).c;
   RunTable({
-      {"restart as primary", held, down, Config(), "RefreshLock StartTask"},
-      {"still within the timeout", held, still_trying, Config(), "RefreshLock StartTask"},
+      {"restart as primary", held, down, Config(), "RefreshLock ArmWriteGuard StartTask"},
+      {"still within the timeout", held, still_trying, Config(), "RefreshLock ArmWriteGuard StartTask"},
       {"timeout: give the lock up", held, timed_out, Config(), "ReleaseLock"},
       {"primary_start_timeout 0: fail over at once", held, down, fast, "ReleaseLock"},
       {"no lock: rejoin as a replica", led, Local(Stopped(false)), Config(), "StartTask"},
@@ -317,12 +318,12 @@ TEST_CASE("the leader race: only the healthiest eligible node takes the lock") {
   LocalState stray_primary = Local(Primary(100));
   stray_primary.peers = {Peer("b", 200)};
   RunTable({
-      {"alone and healthy", nobody, alone, Config(), "AcquireLock Promote"},
+      {"alone and healthy", nobody, alone, Config(), "AcquireLock ArmWriteGuard Promote"},
       {"a peer is ahead", nobody, behind_peer, Config(), ""},
       {"the primary is still alive", nobody, peer_primary, Config(), ""},
       {"equal WAL, the peer has a higher priority", nobody, equal_higher_priority, Config(), ""},
-      {"we are ahead", nobody, ahead, Config(), "AcquireLock Promote"},
-      {"unreachable peers do not count", nobody, unreachable_peer, Config(), "AcquireLock Promote"},
+      {"we are ahead", nobody, ahead, Config(), "AcquireLock ArmWriteGuard Promote"},
+      {"unreachable peers do not count", nobody, unreachable_peer, Config(), "AcquireLock ArmWriteGuard Promote"},
       {"too far behind the last leader position", far_optime, lagging, Config(), ""},
       {"nofailover", nobody, alone, nofailover, ""},
       {"a running primary that is not the healthiest steps down", nobody, stray_primary, Config(), "Demote"},
@@ -341,7 +342,7 @@ TEST_CASE("the leader race in synchronous mode: only the former leader and sync 
   b.peers = {Peer("a", 300)};  // a is not compared: it is not a sync standby
   RunTable({
       {"async standby stays out", sync, a, cfg_a, ""},
-      {"sync standby claims sync, then promotes", sync, b, cfg_b, "AcquireLock WriteSync Promote"},
+      {"sync standby claims sync, then promotes", sync, b, cfg_b, "AcquireLock ArmWriteGuard WriteSync Promote"},
   });
 }
 
@@ -366,8 +367,8 @@ TEST_CASE("a switchover in synchronous mode: only sync members may win, and some
   a_with_sync_peer.peers = {Peer("b", 300)};
   RunTable({
       {"a named candidate outside sync does not promote", to_c, c, cfg_c, ""},
-      {"nor does it keep the sync standby out", to_c, b, cfg_b, "AcquireLock ClearFailover WriteSync Promote"},
-      {"the former leader races when no peer may promote", stuck, a, cfg_a, "AcquireLock ClearFailover WriteSync Promote"},
+      {"nor does it keep the sync standby out", to_c, b, cfg_b, "AcquireLock ArmWriteGuard ClearFailover WriteSync Promote"},
+      {"the former leader races when no peer may promote", stuck, a, cfg_a, "AcquireLock ArmWriteGuard ClearFailover WriteSync Promote"},
       {"the former leader stays out for a sync standby", with_b, a_with_sync_peer, cfg_a, ""},
   });
 }
@@ -379,7 +380,7 @@ TEST_CASE("a manual failover names the winner; the lag check does not apply to i
   LocalState a = Local(Replica(200));
   a.peers = {Peer("b", 100)};
   RunTable({
-      {"the named candidate takes over", to_b, b, Config("b"), "AcquireLock ClearFailover Promote"},
+      {"the named candidate takes over", to_b, b, Config("b"), "AcquireLock ArmWriteGuard ClearFailover Promote"},
       {"others defer to a live candidate", to_b, a, Config("a"), ""},
   });
 }
@@ -400,19 +401,19 @@ TEST_CASE("the lock holder: refresh, promote if needed, status, switchover") {
   HaConfig slots = Config();
   slots.use_slots = true;
   RunTable({
-      {"idle primary", held, same, Config(), "RefreshLock"},
-      {"WAL moved: status", held, moved, Config(), "RefreshLock WriteStatus"},
-      {"holding the lock as a replica: promote", held, replica_with_lock, Config(), "RefreshLock Promote"},
-      {"switchover to a healthy candidate", switchover, with_peer, Config(), "RefreshLock StartTask"},
-      {"switchover to an unreachable candidate is dropped", switchover, peer_down, Config(), "RefreshLock ClearFailover"},
-      {"scheduled switchover not yet due", scheduled, with_peer, Config(), "RefreshLock"},
-      {"stale scheduled switchover is dropped", stale, with_peer, Config(), "RefreshLock ClearFailover"},
-      {"slots for the other members", held, same, slots, "RefreshLock SyncSlots"},
+      {"idle primary", held, same, Config(), "RefreshLock ArmWriteGuard"},
+      {"WAL moved: status", held, moved, Config(), "RefreshLock ArmWriteGuard WriteStatus"},
+      {"holding the lock as a replica: promote", held, replica_with_lock, Config(), "RefreshLock ArmWriteGuard Promote"},
+      {"switchover to a healthy candidate", switchover, with_peer, Config(), "RefreshLock ArmWriteGuard StartTask"},
+      {"switchover to an unreachable candidate is dropped", switchover, peer_down, Config(), "RefreshLock ArmWriteGuard ClearFailover"},
+      {"scheduled switchover not yet due", scheduled, with_peer, Config(), "RefreshLock ArmWriteGuard"},
+      {"stale scheduled switchover is dropped", stale, with_peer, Config(), "RefreshLock ArmWriteGuard ClearFailover"},
+      {"slots for the other members", held, same, slots, "RefreshLock ArmWriteGuard SyncSlots"},
       {"paused primary keeps the lock", ClusterBuilder().Leader("a").Optime(100).Paused().c, same, Config(), "RefreshLock"},
   });
   Decision d = Decide(switchover, with_peer, Config());
-  CHECK(std::get<StartTask>(d.actions[1]).kind == TaskKind::kGracefulDemote);
-  CHECK(std::get<StartTask>(d.actions[1]).candidate == "b");
+  CHECK(std::get<StartTask>(d.actions[2]).kind == TaskKind::kGracefulDemote);
+  CHECK(std::get<StartTask>(d.actions[2]).candidate == "b");
 }
 
 TEST_CASE("synchronous replication: the GUC first, the sync key after confirmation") {
@@ -432,19 +433,19 @@ TEST_CASE("synchronous replication: the GUC first, the sync key after confirmati
   HaConfig strict = cfg;
   strict.synchronous_mode_strict = true;
   RunTable({
-      {"create the key as leader", no_key, streaming, cfg, "RefreshLock WriteSync SetSyncStandbyNames"},
-      {"set the GUC for the candidate", key_empty, streaming, cfg, "RefreshLock SetSyncStandbyNames"},
-      {"confirmed: publish it", key_empty, guc_set, cfg, "RefreshLock WriteSync"},
-      {"steady state", key_b, guc_set, cfg, "RefreshLock"},
-      {"standby gone: remove it from the key first", key_b, b_gone, cfg, "RefreshLock WriteSync SetSyncStandbyNames"},
+      {"create the key as leader", no_key, streaming, cfg, "RefreshLock ArmWriteGuard WriteSync SetSyncStandbyNames"},
+      {"set the GUC for the candidate", key_empty, streaming, cfg, "RefreshLock ArmWriteGuard SetSyncStandbyNames"},
+      {"confirmed: publish it", key_empty, guc_set, cfg, "RefreshLock ArmWriteGuard WriteSync"},
+      {"steady state", key_b, guc_set, cfg, "RefreshLock ArmWriteGuard"},
+      {"standby gone: remove it from the key first", key_b, b_gone, cfg, "RefreshLock ArmWriteGuard WriteSync SetSyncStandbyNames"},
   });
   Decision gone = Decide(key_b, b_gone, cfg);
-  CHECK(std::get<WriteSync>(gone.actions[1]).sync.sync_standby.empty());
-  CHECK(std::get<SetSyncStandbyNames>(gone.actions[2]).value == "");
+  CHECK(std::get<WriteSync>(gone.actions[2]).sync.sync_standby.empty());
+  CHECK(std::get<SetSyncStandbyNames>(gone.actions[3]).value == "");
   Decision strict_gone = Decide(key_b, b_gone, strict);
   // Strict mode blocks commits ("*") and lists nobody: the gone standby must not stay promotable.
-  CHECK(std::get<WriteSync>(strict_gone.actions[1]).sync.sync_standby.empty());
-  CHECK(std::get<SetSyncStandbyNames>(strict_gone.actions[2]).value == "*");
+  CHECK(std::get<WriteSync>(strict_gone.actions[2]).sync.sync_standby.empty());
+  CHECK(std::get<SetSyncStandbyNames>(strict_gone.actions[3]).value == "*");
   // Strict mode, the listed standby gone and another one streaming: it enters the GUC, and
   // `sync` no longer lists the gone one (it would miss what the new one acknowledges).
   auto key_b_with_c = ClusterBuilder(base).Member(M("c", "replica")).Sync("a", {"b"}).c;
@@ -453,11 +454,11 @@ TEST_CASE("synchronous replication: the GUC first, the sync key after confirmati
   c_streams.pg.replication = {{"c", "replicator", "127.0.0.1", "streaming", "async", 0, 100, 100, 100}};
   Decision replaced = Decide(key_b_with_c, c_streams, strict);
   INFO(Actions(replaced));
-  REQUIRE(Actions(replaced) == "RefreshLock WriteSync SetSyncStandbyNames");
-  CHECK(std::get<WriteSync>(replaced.actions[1]).sync.sync_standby.empty());
-  CHECK(std::get<SetSyncStandbyNames>(replaced.actions[2]).value == "\"c\"");
+  REQUIRE(Actions(replaced) == "RefreshLock ArmWriteGuard WriteSync SetSyncStandbyNames");
+  CHECK(std::get<WriteSync>(replaced.actions[2]).sync.sync_standby.empty());
+  CHECK(std::get<SetSyncStandbyNames>(replaced.actions[3]).value == "\"c\"");
   Decision set = Decide(key_empty, streaming, cfg);
-  CHECK(std::get<SetSyncStandbyNames>(set.actions[1]).value == "\"b\"");
+  CHECK(std::get<SetSyncStandbyNames>(set.actions[2]).value == "\"b\"");
 }
 
 TEST_CASE("followers: follow the leader, rejoin when it changed, step down as a stray primary") {
@@ -507,15 +508,76 @@ TEST_CASE("a task in flight: only keep the lock") {
   LocalState busy = Local(Primary());
   busy.task = {TaskKind::kGracefulDemote, true, false, false, ""};
   RunTable({
-      {"holder", ClusterBuilder().Leader("a").c, busy, Config(), "RefreshLock"},
+      {"holder", ClusterBuilder().Leader("a").c, busy, Config(), "RefreshLock ArmWriteGuard"},
       {"not holder", ClusterBuilder().Leader("b").c, busy, Config(), ""},
   });
 }
 
+TEST_CASE("the write deadline: margin at least 1 s, a fifth of ttl above 5 s, fast stop first") {
+  absl::Time s = absl::UnixEpoch() + absl::Hours(1);
+  WriteDeadline ten = WriteDeadlineAfter(s, absl::Seconds(10));
+  CHECK(ten.kill == s + absl::Seconds(8));
+  CHECK(ten.stop_writes == s + absl::Seconds(7));
+  WriteDeadline five = WriteDeadlineAfter(s, absl::Seconds(5));
+  CHECK(five.kill == s + absl::Seconds(4));
+  CHECK(five.stop_writes == s + absl::Milliseconds(3500));
+  WriteDeadline thirty = WriteDeadlineAfter(s, absl::Seconds(30));
+  CHECK(thirty.kill == s + absl::Seconds(24));
+  // Whatever the ttl, writes stop at least 1 s before the lease can expire.
+  for (int ttl = 2; ttl <= 120; ++ttl) {
+    WriteDeadline d = WriteDeadlineAfter(s, absl::Seconds(ttl));
+    INFO("ttl " << ttl);
+    CHECK(d.stop_writes <= d.kill);
+    CHECK(s + absl::Seconds(ttl) - d.stop_writes >= absl::Seconds(1));
+    CHECK(d.stop_writes > s);
+  }
+}
+
+TEST_CASE("write deadline rules: a primary past its deadline stops, the guard follows the role") {
+  auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Optime(100).c;
+  auto theirs = ClusterBuilder().Leader("b").Member(M("b", "primary")).c;
+  LocalState fresh = Local(Primary(100));
+  fresh.lock_refreshed_at = fresh.now - absl::Seconds(1);
+  fresh.write_guard_armed = true;
+  LocalState stale = fresh;  // ttl 30 (Config's default): stop_writes 23 s after the refresh
+  stale.lock_refreshed_at = stale.now - absl::Seconds(23);
+  LocalState stale_no_dcs = stale;
+  stale_no_dcs.dcs_ok = false;
+  LocalState stale_confirmed = stale_no_dcs;
+  stale_confirmed.failsafe_confirmed = true;
+  HaConfig failsafe = Config();
+  failsafe.failsafe_mode = true;
+  LocalState replica_armed = Local(Replica());
+  replica_armed.write_guard_armed = true;
+  replica_armed.memory.last_leader = "b";
+  LocalState down_in_task = Local(Stopped(true));
+  down_in_task.write_guard_armed = true;
+  down_in_task.task = {TaskKind::kRestart, true, false, false, ""};
+  down_in_task.dcs_ok = false;
+  RunTable({
+      {"within the deadline: keep the lock and arm", held, fresh, Config(), "RefreshLock ArmWriteGuard"},
+      {"past the deadline: stop at once, then disarm", held, stale, Config(), "Demote DisarmWriteGuard"},
+      {"past the deadline, DCS silent", held, stale_no_dcs, Config(), "Demote DisarmWriteGuard"},
+      {"past the deadline, every member confirmed (failsafe)", held, stale_confirmed, failsafe, "ArmWriteGuard"},
+      {"paused: no deadline is enforced", ClusterBuilder().Leader("a").Optime(100).Paused().c, stale,
+       Config(), "RefreshLock DisarmWriteGuard"},
+      {"a replica never keeps the guard armed", theirs, replica_armed, Config(), "Follow DisarmWriteGuard"},
+      {"a task may make it primary again: stay armed", held, down_in_task, Config(), ""},
+  });
+  CHECK(std::get<Demote>(Decide(held, stale, Config()).actions[0]).mode == pg::StopMode::kImmediate);
+  // A primary's refresh says how to stop should it fail; a replica's (about to promote) does not.
+  auto refresh = std::get<RefreshLock>(Decide(held, fresh, Config()).actions[0]);
+  CHECK(refresh.stop_if_lost == pg::StopMode::kImmediate);
+  CHECK(refresh.stop_if_unreachable == pg::StopMode::kFast);
+  auto promoting = std::get<RefreshLock>(Decide(held, Local(Replica()), Config()).actions[0]);
+  CHECK(!promoting.stop_if_lost);
+  CHECK(!promoting.stop_if_unreachable);
+}
+
 TEST_CASE("the rule list is documented and ordered") {
   auto names = RuleNames();
-  REQUIRE(names.size() == 9);
-  CHECK(names.front() == "task_in_flight");
+  REQUIRE(names.size() == 10);
+  CHECK(names.front() == "write_deadline_passed");
   CHECK(names.back() == "follow_leader");
 }
 

@@ -156,6 +156,13 @@ struct WatchdogConfig {
   int safety_margin = 5;
 };
 
+// pgha's own section (Patroni has no fencer): the independent fencer process, see docs/ha.md.
+struct FencerConfig {
+  std::string mode = "spawn";  // spawn | external | off
+  std::string socket;          // default: <data_dir>.fencer
+  std::string binary;          // default: pgha-fencer beside the pgha executable
+};
+
 // Tags as Patroni publishes them in the member key. `all` keeps every tag (including user tags)
 // for publishing; the typed fields are what pgha acts on.
 struct Tags {
@@ -185,6 +192,7 @@ struct Config {
   BootstrapConfig bootstrap;
   PostgresqlConfig postgresql;
   WatchdogConfig watchdog;
+  FencerConfig fencer;
   Tags tags;
   Json document;  // the validated local document the fields came from
 };

@@ -21,6 +21,7 @@
 #include "pgha/ha/types.h"
 #include "pgha/ha/watchdog.h"
 #include "pgha/ha/worker.h"
+#include "pgha/ha/write_guard.h"
 #include "pgha/postgres/controller.h"
 
 namespace pgha::ha {
@@ -35,6 +36,8 @@ struct HaLoopOptions {
   PeerProber* prober = nullptr;            // not owned
   Worker* worker = nullptr;                // not owned
   Watchdog* watchdog = nullptr;            // not owned
+  WriteGuard* guard = nullptr;             // not owned; none: nothing outside the loop enforces
+                                           // the write deadline (tests of the loop only)
   StatusBoard* board = nullptr;            // not owned
   Clock* clock = nullptr;                  // not owned; RealClock if null
   // Re-reads the local configuration (SIGHUP, POST /reload); nullopt keeps the current one.

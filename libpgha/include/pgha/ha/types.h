@@ -47,6 +47,8 @@ struct HaConfig {
   std::string replicatefrom;
   bool clonefrom = false;
   WatchdogMode watchdog = WatchdogMode::kAutomatic;
+  // watchdog.safety_margin: the device's timeout is ttl minus this (Patroni's rule).
+  absl::Duration watchdog_safety_margin = absl::Seconds(5);
 };
 
 // What a peer's REST API (GET /patroni) said, for the leader race.
@@ -113,18 +115,26 @@ struct LocalState {
   // Failsafe mode (the loop's I/O, for Decide): every other member listed in `failsafe`
   // accepted our POST /failsafe this cycle; and a primary's POST /failsafe reached us within ttl.
   bool failsafe_confirmed = false;
+  absl::Time failsafe_asked_at;      // monotonic: when the confirmations were requested
   bool failsafe_heartbeat_recent = false;
   // When we last refreshed (or took) the leader lock successfully: the lock is ours until then
   // + ttl, as far as we can know without the DCS.
   std::optional<absl::Time> lock_refreshed_at;
+  bool write_guard_armed = false;    // the write guard enforces a deadline now
   Memory memory;
 };
 
 // ---- actions -------------------------------------------------------------------------------
 
 struct AcquireLock {};
+// Keeps the lock. When it fails, PostgreSQL is stopped at once in the mode Decide chose (none:
+// left alone), because then the lock cannot be proven ours: `stop_if_lost` when the DCS said it
+// is not ours any more, `stop_if_unreachable` when the DCS did not answer (the lease may still
+// hold for a while; the write guard enforces its end in any case).
 struct RefreshLock {
   dcs::Leader as_read;
+  std::optional<pg::StopMode> stop_if_lost;
+  std::optional<pg::StopMode> stop_if_unreachable;
 };
 struct ReleaseLock {
   dcs::Leader as_read;
@@ -184,6 +194,15 @@ struct SyncSlots {
   std::vector<pg::DesiredSlot> slots;
 };
 struct Checkpoint {};
+// Arms the write guard (and the fencer, and the watchdog device) with the write deadline that
+// the lock refresh or acquisition just before it bought (write_deadline.h), or, in failsafe
+// mode, that every member's confirmation at `failsafe_since` bought. Never runs when that
+// refresh failed: the executor stops at the first failure.
+struct ArmWriteGuard {
+  std::optional<absl::Time> failsafe_since;  // monotonic
+};
+// This node is no longer a primary that may write: nothing to enforce (disables the watchdog).
+struct DisarmWriteGuard {};
 struct Exit {  // a condition pgha must not run under (a foreign system identifier)
   std::string reason;
 };
@@ -191,7 +210,8 @@ struct Exit {  // a condition pgha must not run under (a foreign system identifi
 using Action = std::variant<AcquireLock, RefreshLock, ReleaseLock, CreateInitialize, SetInitialize,
                             CancelInitialize, WriteConfig, ClearFailover, WriteSync, DeleteSync,
                             WriteHistory, WriteStatus, WriteFailsafe, StartTask, Promote, Demote, Follow,
-                            SetSyncStandbyNames, SyncSlots, Checkpoint, Exit>;
+                            SetSyncStandbyNames, SyncSlots, Checkpoint, ArmWriteGuard,
+                            DisarmWriteGuard, Exit>;
 
 // A readable one-line description of an action (logs and test failure messages).
 std::string Describe(const Action& action);
