@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
+#include "pgha/base/clock.h"
 #include "absl/strings/str_join.h"
 #include "ctl/commands.h"
 #include "ctl/errors.h"
@@ -28,9 +29,9 @@ absl::Status WaitUntilPauseIsApplied(Session& s, dcs::Dcs& dcs, bool paused,
       old_cluster.config->data["loop_wait"].is_number()) {
     loop_wait = old_cluster.config->data["loop_wait"].get<int64_t>();
   }
-  absl::Time deadline = absl::Now() + absl::Seconds(loop_wait + 1);
+  absl::Time deadline = MonotonicNow() + absl::Seconds(loop_wait + 1);
   dcs::ClusterStatePtr cluster;
-  while (absl::Now() < deadline) {
+  while (MonotonicNow() < deadline) {
     auto fresh = Session::Load(dcs);
     if (fresh.ok()) {
       cluster = *fresh;

@@ -16,6 +16,8 @@
 //   DISARM                           OK
 //   STATUS                           ARMED <stop_ns> <kill_ns> FIRED <n> | DISARMED FIRED <n>
 //   EXIT                             OK, then exits (the daemon that started it shuts down)
+//
+// Its pid is written to <socket>.pid.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -185,6 +187,12 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   int listener = Listen(socket_path);
   if (listener < 0) return 1;
+  // <socket>.pid: whoever supervises the node (an operator, a test) can find this process.
+  std::string pid_path = socket_path + ".pid";
+  if (FILE* f = std::fopen(pid_path.c_str(), "w")) {
+    std::fprintf(f, "%d\n", static_cast<int>(::getpid()));
+    std::fclose(f);
+  }
   Log("INFO", "guarding " + state.data_dir + " on " + socket_path + " (pid " +
                   std::to_string(::getpid()) + ")");
 
@@ -238,5 +246,6 @@ int main(int argc, char** argv) {
   if (state.armed) Log("WARNING", "exiting while armed: this primary is no longer fenced");
   Log("INFO", "exiting");
   ::unlink(socket_path.c_str());
+  ::unlink(pid_path.c_str());
   return 0;
 }

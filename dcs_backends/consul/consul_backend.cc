@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
+#include "pgha/base/clock.h"
 #include "absl/strings/str_cat.h"
 #include "consul_http.h"
 #include "consul_kv.h"
@@ -200,10 +201,10 @@ class ConsulBackend final : public dcs::DcsBackend {
 
   absl::StatusOr<bool> WaitForChange(const std::string& prefix, int64_t since,
                                      absl::Duration timeout) override {
-    const absl::Time deadline = absl::Now() + timeout;
+    const absl::Time deadline = MonotonicNow() + timeout;
     const std::string path = KvPath(consul::ToConsulKey(prefix));
     while (true) {
-      absl::Duration left = deadline - absl::Now();
+      absl::Duration left = deadline - MonotonicNow();
       if (left <= absl::ZeroDuration()) return false;
       Query query = {
           {"recurse", ""}, {"index", absl::StrCat(since)}, {"wait", consul::GoDuration(left)}};
@@ -219,7 +220,7 @@ class ConsulBackend final : public dcs::DcsBackend {
         return consul::StatusFromResponse("consul watch " + prefix, *r);
       }
       // The agent is unreachable or busy: try again shortly, until the deadline.
-      absl::Duration pause = std::min(absl::Milliseconds(300), deadline - absl::Now());
+      absl::Duration pause = std::min(absl::Milliseconds(300), deadline - MonotonicNow());
       if (pause > absl::ZeroDuration()) absl::SleepFor(pause);
     }
   }

@@ -1,4 +1,5 @@
 #include "consul_http.h"
+#include "pgha/base/clock.h"
 
 #include <httplib.h>
 
@@ -110,18 +111,18 @@ std::string HttpTransport::Target(const std::string& path, const Query& query) c
 absl::StatusOr<HttpResponse> HttpTransport::Send(Method method, const std::string& path,
                                                  const Query& query, const std::string& body,
                                                  bool idempotent, absl::Time deadline) {
-  if (deadline - absl::Now() < kMinAttempt) {
+  if (deadline - MonotonicNow() < kMinAttempt) {
     return absl::DeadlineExceededError(
         absl::StrCat("consul: retry_timeout spent before ", path, " could be sent"));
   }
   const std::string target = Target(path, query);
   absl::Duration backoff = absl::Milliseconds(100);
   while (true) {
-    absl::Duration left = deadline - absl::Now();
+    absl::Duration left = deadline - MonotonicNow();
     absl::StatusOr<HttpResponse> r = SendOnce(method, target, body, left);
     bool retryable =
         r.ok() ? (r->status >= 500 || r->status == 429) : absl::IsUnavailable(r.status());
-    if (!idempotent || !retryable || absl::Now() + backoff >= deadline) return r;
+    if (!idempotent || !retryable || MonotonicNow() + backoff >= deadline) return r;
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }

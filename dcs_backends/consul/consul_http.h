@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "pgha/base/clock.h"
+#include "pgha/dcs/call_budget.h"
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -53,7 +55,8 @@ class HttpTransport {
   absl::Duration retry_timeout() const;
 
   // Now plus the retry timeout: one SPI call, however many requests it takes, ends by then.
-  absl::Time Deadline() const { return absl::Now() + retry_timeout(); }
+  // Also bounded by the calling thread's CallBudgetScope (call_budget.h).
+  absl::Time Deadline() const { return dcs::CallDeadline(retry_timeout()); }
 
   // Sends one request and returns whatever the agent answered (any HTTP status). Transport
   // failures give kUnavailable, a `deadline` already passed kDeadlineExceeded. `idempotent`

@@ -1,4 +1,6 @@
 #include "etcd_connection.h"
+#include "pgha/base/clock.h"
+#include "pgha/dcs/call_budget.h"
 
 #include <algorithm>
 #include <set>
@@ -11,7 +13,13 @@
 namespace pgha::backends::etcd {
 namespace {
 
-std::chrono::system_clock::time_point ToChrono(absl::Time t) { return absl::ToChronoTime(t); }
+// gRPC takes system_clock deadlines; ours are monotonic: convert through the time left.
+std::chrono::system_clock::time_point ToChrono(absl::Time monotonic_deadline) {
+  absl::Duration left = std::max(absl::ZeroDuration(), monotonic_deadline - MonotonicNow());
+  left = std::min(left, absl::Hours(24));  // an infinite deadline stays representable
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(absl::ToChronoNanoseconds(left));
+}
 
 bool IsTransportFailure(const grpc::Status& s) {
   return s.error_code() == grpc::StatusCode::UNAVAILABLE ||
@@ -123,7 +131,7 @@ void Connection::AddAuth(grpc::ClientContext& ctx) {
 
 absl::Status Connection::Authenticate(Endpoint& endpoint) {
   grpc::ClientContext ctx;
-  ctx.set_deadline(ToChrono(absl::Now() + retry_timeout()));
+  ctx.set_deadline(ToChrono(dcs::CallDeadline(retry_timeout())));
   etcdserverpb::AuthenticateRequest req;
   req.set_name(options_.username);
   req.set_password(options_.password);
@@ -138,7 +146,7 @@ absl::Status Connection::Authenticate(Endpoint& endpoint) {
 void Connection::DiscoverMembers(Endpoint& endpoint) {
   grpc::ClientContext ctx;
   AddAuth(ctx);
-  ctx.set_deadline(ToChrono(absl::Now() + absl::Seconds(2)));
+  ctx.set_deadline(ToChrono(MonotonicNow() + absl::Seconds(2)));
   etcdserverpb::MemberListRequest req;
   etcdserverpb::MemberListResponse resp;
   if (!endpoint.cluster->MemberList(&ctx, req, &resp).ok()) return;
@@ -165,12 +173,12 @@ void Connection::DiscoverMembers(Endpoint& endpoint) {
 }
 
 absl::Status Connection::Run(const std::string& what, bool may_resend, const Call& call) {
-  absl::Time deadline = absl::Now() + retry_timeout();
+  absl::Time deadline = dcs::CallDeadline(retry_timeout());
   bool reauthenticated = false;
   std::string last_error = "no endpoint answered";
   size_t connect_failures = 0;
   while (true) {
-    absl::Time now = absl::Now();
+    absl::Time now = MonotonicNow();
     if (now >= deadline) {
       return absl::UnavailableError(absl::StrCat(what, ": etcd unavailable (", last_error, ")"));
     }

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "pgha/base/clock.h"
+#include "pgha/dcs/call_budget.h"
 #include "pgha/backends/zookeeper.h"
 #include "pgha/base/log.h"
 #include "pgha/base/status_macros.h"
@@ -69,8 +71,8 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
         status = entries.status();
       }
       // A read may start over within its deadline when the connection dropped under it.
-      if (!absl::IsUnavailable(status) || absl::Now() >= deadline) return status;
-      absl::SleepFor(std::min(absl::Milliseconds(50), deadline - absl::Now()));
+      if (!absl::IsUnavailable(status) || MonotonicNow() >= deadline) return status;
+      absl::SleepFor(std::min(absl::Milliseconds(50), deadline - MonotonicNow()));
     }
   }
 
@@ -166,7 +168,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
   }
 
   absl::Status KeepAlive() override {
-    absl::Time sent = absl::Now();
+    absl::Time sent = MonotonicNow();
     absl::Time deadline = Deadline();
     PGHA_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, sessions_.Acquire(deadline));
     // A round trip: only an answer proves that the server still holds the session.
@@ -222,7 +224,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
  private:
   absl::Time Deadline() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return absl::Now() + retry_timeout_;
+    return dcs::CallDeadline(retry_timeout_);
   }
 
   absl::StatusOr<std::shared_ptr<Session>> SessionFor(Binding binding, absl::Time deadline) {

@@ -1,4 +1,5 @@
 #include "zk_session.h"
+#include "pgha/base/clock.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -34,7 +35,7 @@ class Request {
   Reply Wait(absl::Time deadline) {
     std::unique_lock<std::mutex> lock(mu_);
     while (!done_) {
-      absl::Duration left = deadline - absl::Now();
+      absl::Duration left = deadline - MonotonicNow();
       if (left <= absl::ZeroDuration()) return CodeOnly(ZOPERATIONTIMEOUT);
       cv_.wait_for(lock, absl::ToChronoNanoseconds(left));
     }
@@ -114,9 +115,9 @@ void ChangeCounter::Bump() {
 
 bool ChangeCounter::WaitAbove(int64_t since, absl::Duration timeout) const {
   std::unique_lock<std::mutex> lock(mu_);
-  absl::Time deadline = absl::Now() + timeout;
+  absl::Time deadline = MonotonicNow() + timeout;
   while (value_ <= since) {
-    absl::Duration left = deadline - absl::Now();
+    absl::Duration left = deadline - MonotonicNow();
     if (left <= absl::ZeroDuration()) return false;
     cv_.wait_for(lock, absl::ToChronoNanoseconds(left));
   }
@@ -205,7 +206,7 @@ void Session::OnSessionState(zhandle_t* zh, int state) {
     id_ = id;
     negotiated_timeout_ = absl::Milliseconds(zoo_recv_timeout(zh));
   } else if (was_connected) {
-    disconnected_since_ = absl::Now();
+    disconnected_since_ = MonotonicNow();
   }
   state_cv_.notify_all();
 }
@@ -213,7 +214,7 @@ void Session::OnSessionState(zhandle_t* zh, int state) {
 absl::Status Session::WaitConnected(absl::Time deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   while (!closed_ && state_ != ZOO_CONNECTED_STATE && !IsDeadState(state_)) {
-    absl::Duration left = deadline - absl::Now();
+    absl::Duration left = deadline - MonotonicNow();
     if (left <= absl::ZeroDuration()) {
       return absl::UnavailableError(absl::StrCat("ZooKeeper is not reachable at ", options_.hosts));
     }
@@ -236,7 +237,7 @@ bool Session::Dead() const {
     // Unreachable for longer than its timeout: the server expired it, or (a server that lost
     // its data) refuses it forever. Either way only a new session can succeed.
     if (ever_connected_ && state_ != ZOO_CONNECTED_STATE &&
-        absl::Now() - disconnected_since_ > std::max(options_.timeout, negotiated_timeout_)) {
+        MonotonicNow() - disconnected_since_ > std::max(options_.timeout, negotiated_timeout_)) {
       return true;
     }
   }

@@ -1,4 +1,5 @@
 #include "zk_session_keeper.h"
+#include "pgha/base/clock.h"
 
 #include <algorithm>
 #include <utility>
@@ -61,7 +62,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionKeeper::Acquire(absl::Time deadl
       std::lock_guard<std::mutex> lock(mu_);
       if (session_ == nullptr) {
         session_ = *opened;
-        lease_end_ = absl::Now() + options_.timeout;
+        lease_end_ = MonotonicNow() + options_.timeout;
         has_ephemerals_ = false;
         cv_.notify_all();
       } else {
@@ -71,7 +72,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionKeeper::Acquire(absl::Time deadl
     }
     absl::Status connected = session->WaitConnected(deadline);
     if (connected.ok()) return session;
-    if (absl::IsUnauthenticated(connected) || !session->Dead() || absl::Now() >= deadline) {
+    if (absl::IsUnauthenticated(connected) || !session->Dead() || MonotonicNow() >= deadline) {
       return connected;
     }
     // It expired (or was closed) meanwhile: the next round opens a new session.
@@ -81,7 +82,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionKeeper::Acquire(absl::Time deadl
 absl::StatusOr<std::shared_ptr<Session>> SessionKeeper::AcquireForEphemerals(absl::Time deadline) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    absl::Time now = absl::Now();
+    absl::Time now = MonotonicNow();
     if (session_ != nullptr && now >= lease_end_) {
       if (has_ephemerals_) {
         // The background thread is about to close it anyway: its ephemerals are forfeit.
@@ -116,7 +117,7 @@ absl::Status SessionKeeper::Close(absl::Time deadline) {
   std::string id = SessionHex(session->id());
   RetireCurrentLocked();
   while (!session->Closed()) {
-    absl::Duration left = deadline - absl::Now();
+    absl::Duration left = deadline - MonotonicNow();
     if (left <= absl::ZeroDuration()) break;
     cv_.wait_for(lock, absl::ToChronoNanoseconds(left));
   }
@@ -136,7 +137,7 @@ std::string SessionKeeper::CurrentId() const {
 void SessionKeeper::CloseInBackground() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    if (session_ != nullptr && has_ephemerals_ && absl::Now() >= lease_end_) {
+    if (session_ != nullptr && has_ephemerals_ && MonotonicNow() >= lease_end_) {
       PGHA_LOG(WARNING)
           << "ZooKeeper session " << SessionHex(session_->id()) << " was not kept alive for "
           << absl::FormatDuration(options_.timeout)
@@ -155,7 +156,7 @@ void SessionKeeper::CloseInBackground() {
     }
     if (stop_) return;
     if (session_ != nullptr && has_ephemerals_) {
-      cv_.wait_for(lock, absl::ToChronoNanoseconds(lease_end_ - absl::Now()));
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(lease_end_ - MonotonicNow()));
     } else {
       cv_.wait(lock);
     }

@@ -8,7 +8,8 @@
 
 namespace pgha::sim {
 
-FaultMix Mix(int crash, int pg_crash, int graceful, int dcs, int net, int full, int outage, int switchover) {
+FaultMix Mix(int crash, int pg_crash, int graceful, int dcs, int net, int full, int outage, int switchover,
+             int stall) {
   FaultMix m;
   m.crash = crash;
   m.pg_crash = pg_crash;
@@ -18,12 +19,14 @@ FaultMix Mix(int crash, int pg_crash, int graceful, int dcs, int net, int full, 
   m.full_partition = full;
   m.dcs_outage = outage;
   m.switchover = switchover;
+  m.stall = stall;
   return m;
 }
 
 const FaultMix kCrashes = Mix(3, 2, 1, 0, 0, 0, 0, 0);
 const FaultMix kPartitions = Mix(0, 0, 0, 3, 3, 2, 1, 0);
-const FaultMix kEverything = Mix(2, 1, 1, 2, 2, 1, 1, 2);
+// Stalled daemons (SIGSTOP) are safe only because of the fencer (SimOptions::fencer).
+const FaultMix kEverything = Mix(2, 1, 1, 2, 2, 1, 1, 2, 2);
 const FaultMix kSwitchovers = Mix(0, 0, 0, 0, 0, 0, 0, 1);
 
 Outcome RunCase(const Case& c, bool print) {

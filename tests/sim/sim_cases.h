@@ -23,7 +23,8 @@ struct Case {
   int sync_count = 1;  // synchronous_node_count
 };
 
-FaultMix Mix(int crash, int pg_crash, int graceful, int dcs, int net, int full, int outage, int switchover);
+FaultMix Mix(int crash, int pg_crash, int graceful, int dcs, int net, int full, int outage, int switchover,
+             int stall = 0);
 extern const FaultMix kCrashes;
 extern const FaultMix kPartitions;
 extern const FaultMix kEverything;

@@ -137,6 +137,7 @@ void SimCluster::StartDaemon(Node& n) {
   o.prober = n.prober.get();
   o.worker = n.worker.get();
   o.watchdog = n.watchdog.get();
+  o.guard = n.guard.get();
   o.board = n.board.get();
   o.clock = &clock_;
   n.loop = std::make_unique<ha::HaLoop>(std::move(o));
@@ -158,18 +159,36 @@ void SimCluster::Step() {
   CatchUp(/*nested=*/false);
 }
 
+void SimCluster::EnforceFencers() {
+  if (!options_.fencer) return;
+  absl::Time now = clock_.Monotonic();
+  for (const auto& name : names_) {
+    Node& n = node(name);
+    std::optional<ha::WriteDeadline> armed = n.guard->Armed();
+    if (!armed || now < armed->stop_writes) continue;
+    n.guard->Disarm();
+    // The real fencer leaves a node that is not a primary alone (standby.signal).
+    if (!n.pg->primary()) continue;
+    Event(absl::StrCat("FENCER ", name, ": write deadline passed without renewal; fast shutdown"));
+    (void)n.pg->Stop(pg::StopMode::kFast, absl::Seconds(10));
+  }
+}
+
 void SimCluster::CatchUp(bool nested) {
   absl::Time now = clock_.Monotonic();
+  EnforceFencers();
   // Faults and repairs happen between cycles, never inside one (a sleeping node is mid-cycle).
   while (!nested && !scheduled_.empty() && scheduled_.begin()->first <= now) {
     auto action = std::move(scheduled_.begin()->second);
     scheduled_.erase(scheduled_.begin());
     action();
+    EnforceFencers();
     checker_.CheckStep();
   }
   while (next_tick_ <= now) {
     world_.Tick();
     next_tick_ += absl::Seconds(1);
+    EnforceFencers();
     checker_.CheckStep();
   }
   if (options_.wake_on_dcs_change) WakeWatchers(now);

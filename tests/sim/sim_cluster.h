@@ -48,6 +48,10 @@ struct SimOptions {
   // A DCS change HaLoop::Run's watcher acts on (the leader lock or its holder's role, the
   // failover request, the configuration, initialize) wakes the daemon within half a second.
   bool wake_on_dcs_change = true;
+  // Each node has a fencer (pgha-fencer): it outlives the daemon, is renewed through the
+  // node's write guard, and stops a primary whose write deadline passed (false: no fencer, as
+  // with `fencer.mode: off`, to show what the checker catches without one).
+  bool fencer = true;
   absl::Duration step = absl::Milliseconds(250);
   absl::Duration cycle_jitter = absl::Seconds(1);  // added to loop_wait, uniformly
 };
@@ -63,6 +67,7 @@ struct FaultMix {
   int full_partition = 0;   // both
   int dcs_outage = 0;       // the DCS is down for everyone
   int switchover = 0;       // a planned switchover through the leader's REST API
+  int stall = 0;            // the daemon freezes (SIGSTOP); PostgreSQL runs on
   absl::Duration min_fault = absl::Seconds(5);
   absl::Duration max_fault = absl::Seconds(90);
 };
@@ -109,6 +114,9 @@ class SimCluster {
     std::unique_ptr<ha::StatusBoard> board;
     std::unique_ptr<ha::PeerProber> prober;
     std::unique_ptr<ha::HaLoop> loop;
+    // The write guard the daemon arms; with SimOptions::fencer, what the node's fencer (which
+    // outlives every daemon incarnation) was last told.
+    std::unique_ptr<ha::RecordingWriteGuard> guard = std::make_unique<ha::RecordingWriteGuard>();
     absl::Time next_cycle;
     bool busy = false;      // inside RunCycle (a nested catch-up must not re-enter it)
     bool impaired = false;  // a fault is in progress on this node
@@ -172,6 +180,8 @@ class SimCluster {
   void RunCycle(Node& n);
   void StartDaemon(Node& n);
   void StopDaemon(Node& n);
+  // The fencers: stop every primary whose write deadline passed without renewal.
+  void EnforceFencers();
   void InjectFault(const FaultMix& mix);
   std::string SwitchoverRefusal(Node& n, const std::string& leader, const std::string& candidate);
   static std::string AttentionKey(const dcs::ClusterState& c);

@@ -18,7 +18,7 @@ void SimCluster::RunWithFaults(const FaultMix& mix, absl::Duration d) {
 void SimCluster::InjectFault(const FaultMix& mix) {
   std::vector<int> weights = {mix.crash,         mix.pg_crash,       mix.graceful_restart,
                               mix.dcs_partition, mix.net_partition,  mix.full_partition,
-                              mix.dcs_outage,    mix.switchover};
+                              mix.dcs_outage,    mix.switchover,     mix.stall};
   if (std::all_of(weights.begin(), weights.end(), [](int w) { return w == 0; })) return;
   std::discrete_distribution<int> pick(weights.begin(), weights.end());
   int kind = pick(rng_);
@@ -88,6 +88,14 @@ void SimCluster::InjectFault(const FaultMix& mix) {
       RequestSwitchover(leader, candidate);
       break;
     }
+    case 8:
+      if (may_impair) {
+        node(victim).impaired = true;
+        Freeze(victim, length);
+        std::string name = victim;
+        After(length, [this, name] { node(name).impaired = false; });
+      }
+      break;
   }
 }
 

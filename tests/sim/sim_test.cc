@@ -145,6 +145,7 @@ TEST_CASE("the invariant checker catches two writers when a stalled leader has n
   QuietLogs();
   SimOptions o;
   o.seed = 81;
+  o.fencer = false;
   SimCluster sim(o);
   Converge(sim);
   std::string leader = sim.LockHolder();
@@ -161,6 +162,25 @@ TEST_CASE("the invariant checker catches two writers when a stalled leader has n
   sim.RunFor(absl::Seconds(2 * o.loop_wait));  // the leader wakes up, sees it lost the lock, steps down
   std::string why;
   CHECK(sim.RunUntil([&] { return sim.Converged(&why); }, absl::Seconds(120)));
+}
+
+// The same stall with the fencer (the default): it stops the stalled leader's PostgreSQL at its
+// write deadline, before the lease expires, so a replica is promoted with no second writer.
+TEST_CASE("with the fencer, a stalled leader never leaves two writers", "[sim]") {
+  QuietLogs();
+  SimOptions o;
+  o.seed = 81;
+  SimCluster sim(o);
+  Converge(sim);
+  std::string leader = sim.LockHolder();
+  sim.Freeze(leader, absl::Seconds(o.ttl + 3 * o.loop_wait));
+  sim.RunFor(absl::Seconds(o.ttl + 2 * o.loop_wait));
+  CHECK(sim.LockHolder() != leader);
+  INFO(Failure(sim, "no violation expected"));
+  CHECK(sim.checker().ok());
+  std::string why;
+  CHECK(sim.RunUntil([&] { return sim.Converged(&why); }, absl::Seconds(120)));
+  CHECK(sim.checker().ok());
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <pwd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -44,20 +47,43 @@ ClusterHarness::ClusterHarness(ClusterOptions options)
     specs_.push_back(s);
     daemons_.push_back(nullptr);
   }
+  if (!options_.run_as.empty()) {
+    passwd* pw = ::getpwnam(options_.run_as.c_str());
+    if (pw == nullptr) throw std::runtime_error("no such user: " + options_.run_as);
+    (void)!::chown(dir_.path().c_str(), pw->pw_uid, pw->pw_gid);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      (void)!::chown(e.path().c_str(), pw->pw_uid, pw->pw_gid);
+    }
+  }
+}
+
+pid_t ClusterHarness::FencerPid(int i) const {
+  std::ifstream in(specs_[i].dir + "/data.fencer.pid");
+  int pid = 0;
+  if (!(in >> pid) || pid <= 1 || ::kill(pid, 0) != 0) return 0;
+  return pid;
 }
 
 ClusterHarness::~ClusterHarness() {
   for (int i = 0; i < size(); ++i) {
     if (daemons_[i]) daemons_[i]->Kill();
-    // A postmaster outlives its killed daemon: stop it by PID as well.
+    // A postmaster outlives its killed daemon: stop it by PID as well, and the fencer the
+    // daemon started (a session of its own, so the daemon's death does not end it).
     KillPostmaster(i);
+    if (pid_t fencer = FencerPid(i)) ::kill(fencer, SIGKILL);
   }
 }
 
 void ClusterHarness::StartNode(int i) {
   std::string binary = std::string(PGHA_BINARY_DIR) + "/pgha";
-  daemons_[i] = std::make_unique<ServerProcess>(std::vector<std::string>{binary, config_paths_[i]},
-                                                dir_.Sub(specs_[i].name + ".log"));
+  std::vector<std::string> argv;
+  if (!options_.run_as.empty()) {
+    argv = {"/usr/bin/setpriv", "--reuid=" + options_.run_as, "--regid=" + options_.run_as,
+            "--init-groups", "--inh-caps=-all", "--"};
+  }
+  argv.push_back(binary);
+  argv.push_back(config_paths_[i]);
+  daemons_[i] = std::make_unique<ServerProcess>(argv, dir_.Sub(specs_[i].name + ".log"));
   if (!daemons_[i]->Start()) throw std::runtime_error("cannot start pgha");
 }
 

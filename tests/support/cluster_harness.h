@@ -40,6 +40,9 @@ struct ClusterOptions {
   bool synchronous_mode = false;
   std::string extra_dynamic;     // YAML under bootstrap.dcs (4 spaces)
   std::string extra_postgresql;  // YAML under postgresql (2 spaces)
+  // Runs every daemon as this user (with its PostgreSQL) when the test itself runs as root,
+  // e.g. to change the firewall; the node directories are handed to the user.
+  std::string run_as;
   // Per-node adjustments (tags, REST API settings) before the files are written.
   std::function<void(int index, NodeSpec& spec)> customize;
 };
@@ -54,6 +57,8 @@ class ClusterHarness {
   void StartNode(int i);
   void KillDaemon(int i);         // SIGKILL the pgha process
   void KillPostmaster(int i);     // SIGKILL the postmaster (from postmaster.pid)
+  // The pid of node i's fencer (from its pid file), 0 when none runs.
+  pid_t FencerPid(int i) const;
   void TermDaemon(int i);         // SIGTERM and wait for it to exit
   bool DaemonRunning(int i);
   pid_t DaemonPid(int i) const { return daemons_[i] ? daemons_[i]->pid() : -1; }

@@ -24,6 +24,7 @@ class EtcdServer {
   void Stop();  // SIGTERM and wait
   void Kill();  // SIGKILL and wait
   bool Running();
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
 
   std::string endpoint() const;  // 127.0.0.1:<client port>
   int client_port() const { return client_port_; }

@@ -16,6 +16,8 @@ absl::Time RealClock::Monotonic() const {
 
 void RealClock::SleepFor(absl::Duration d) { absl::SleepFor(d); }
 
+absl::Time MonotonicNow() { return RealClock::Get()->Monotonic(); }
+
 RealClock* RealClock::Get() {
   static RealClock* clock = new RealClock();
   return clock;

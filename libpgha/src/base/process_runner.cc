@@ -1,4 +1,5 @@
 #include "pgha/base/process_runner.h"
+#include "pgha/base/clock.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -47,7 +48,7 @@ class PosixRunningProcess final : public RunningProcess {
         stdin_fd_(stdin_fd),
         stdin_data_(std::move(stdin_data)),
         deadline_(timeout == absl::InfiniteDuration() ? absl::InfiniteFuture()
-                                                      : absl::Now() + timeout),
+                                                      : MonotonicNow() + timeout),
         timeout_(timeout),
         max_output_(max_output) {}
 
@@ -75,9 +76,9 @@ class PosixRunningProcess final : public RunningProcess {
 
   absl::StatusOr<ProcessResult> Wait(absl::Duration timeout) override {
     absl::Time wait_until = timeout == absl::InfiniteDuration() ? absl::InfiniteFuture()
-                                                                : absl::Now() + timeout;
+                                                                : MonotonicNow() + timeout;
     while (!finished_) {
-      absl::Time now = absl::Now();
+      absl::Time now = MonotonicNow();
       if (now >= deadline_ && !killing_) {
         result_.timed_out = true;
         Signal(SIGTERM);

@@ -1,4 +1,5 @@
 #include "fencer_link.h"
+#include "pgha/base/clock.h"
 
 #include <poll.h>
 #include <spawn.h>
@@ -84,8 +85,8 @@ absl::Status FencerLink::Spawn() {
   spawned_pid_ = pid;
   PGHA_LOG(INFO) << "started the fencer " << o_.fencer_binary << " (pid " << pid << ")";
   // Wait (briefly) until it listens.
-  absl::Time until = absl::Now() + absl::Seconds(3);
-  while (absl::Now() < until) {
+  absl::Time until = MonotonicNow() + absl::Seconds(3);
+  while (MonotonicNow() < until) {
     if (Connect().ok()) return absl::OkStatus();
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {

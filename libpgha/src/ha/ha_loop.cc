@@ -11,6 +11,7 @@
 #include "member_record.h"
 #include "pgha/base/log.h"
 #include "pgha/base/version.h"
+#include "pgha/dcs/call_budget.h"
 #include "pgha/dcs/codec.h"
 #include "pgha/ha/decide.h"
 
@@ -72,6 +73,10 @@ struct HaLoop::Impl {
 
   std::string Cycle(std::optional<std::string>* exit_reason) {
     absl::Time started = clock->Monotonic();
+    // While this node may write, no DCS call of this cycle may outlive its write deadline: a
+    // call that hangs (dropped packets) fails by then, and the cycle can still step down.
+    std::optional<dcs::CallBudgetScope> budget;
+    if (auto armed = executor.guard().Armed()) budget.emplace(armed->stop_writes);
     LocalState local;
     local.now = started;
     local.wall_now = clock->Now();

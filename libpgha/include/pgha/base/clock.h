@@ -28,6 +28,10 @@ class RealClock final : public Clock {
   static RealClock* Get();
 };
 
+// RealClock's monotonic time, for code that has no Clock of its own (backends, process
+// runner): every deadline and timeout there is measured with it, never with absl::Now().
+absl::Time MonotonicNow();
+
 }  // namespace pgha
 
 #endif  // PGHA_BASE_CLOCK_H_

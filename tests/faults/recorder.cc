@@ -1,0 +1,182 @@
+#include "recorder.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "pg_connection.h"
+
+namespace pgha::testing {
+namespace {
+
+absl::Time Mono() {
+  return absl::UnixEpoch() + absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+std::unique_ptr<pg::PgConnection> Open(const WriteTarget& t) {
+  auto c = pg::PgConnection::Connect({{"host", "127.0.0.1"},
+                                      {"port", std::to_string(t.port)},
+                                      {"user", "postgres"},
+                                      {"dbname", "postgres"},
+                                      {"passfile", t.passfile},
+                                      {"connect_timeout", "2"},
+                                      // A write must be answered or fail; never wait forever.
+                                      {"options", "-c statement_timeout=3000"}});
+  return c.ok() ? std::move(*c) : nullptr;
+}
+
+// One write through a kept connection (reopened after a failure). True when acknowledged.
+bool Write(std::unique_ptr<pg::PgConnection>& conn, const WriteTarget& t, int64_t id) {
+  if (!conn) conn = Open(t);
+  if (!conn) return false;
+  auto r = conn->Query("INSERT INTO acked(id) VALUES ($1)", {std::to_string(id)});
+  if (!r.ok()) {
+    conn.reset();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Time MonoNow() { return Mono(); }
+
+Recorder::Recorder(std::vector<WriteTarget> nodes) : nodes_(std::move(nodes)) {}
+Recorder::~Recorder() { Stop(); }
+
+bool Recorder::CreateTables(const WriteTarget& primary) {
+  auto c = Open(primary);
+  return c && c->Query("CREATE TABLE IF NOT EXISTS acked(id bigint PRIMARY KEY)").ok();
+}
+
+void Recorder::Start() {
+  threads_.emplace_back([this] { ClientLoop(); });
+  for (int i = 0; i < static_cast<int>(nodes_.size()); ++i) {
+    threads_.emplace_back([this, i] { ProbeLoop(i); });
+  }
+}
+
+void Recorder::Stop() {
+  stop_ = true;
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void Recorder::Record(const Attempt& a, bool probe) {
+  std::lock_guard<std::mutex> lock(mu_);
+  (probe ? probe_ : client_).push_back(a);
+}
+
+// The client: every 100 ms one new row, to the node that took the last one, else the next.
+void Recorder::ClientLoop() {
+  std::vector<std::unique_ptr<pg::PgConnection>> conns(nodes_.size());
+  int preferred = 0;
+  absl::Time next = Mono();
+  while (!stop_) {
+    for (size_t k = 0; k < nodes_.size() && !stop_; ++k) {
+      int node = (preferred + static_cast<int>(k)) % static_cast<int>(nodes_.size());
+      Attempt a{node, next_id_++, Mono(), {}, false};
+      a.acked = Write(conns[node], nodes_[node], a.id);
+      a.done = Mono();
+      Record(a, false);
+      if (a.acked) {
+        preferred = node;
+        break;
+      }
+    }
+    next += absl::Milliseconds(100);
+    absl::Time now = Mono();
+    if (next > now) absl::SleepFor(next - now); else next = now;
+  }
+}
+
+// The probe: every 100 ms a write on this node, whatever its role.
+void Recorder::ProbeLoop(int node) {
+  std::unique_ptr<pg::PgConnection> conn;
+  absl::Time next = Mono();
+  while (!stop_) {
+    Attempt a{node, next_id_++, Mono(), {}, false};
+    a.acked = Write(conn, nodes_[node], a.id);
+    a.done = Mono();
+    Record(a, true);
+    next += absl::Milliseconds(100);
+    absl::Time now = Mono();
+    if (next > now) absl::SleepFor(next - now); else next = now;
+  }
+}
+
+TrialFigures Recorder::Analyse(int final_primary, absl::Time from) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  TrialFigures f;
+  // Writable runs per node: maximal sequences of acknowledged probes, from the first
+  // acknowledgement to the last. Two nodes' runs overlapping = two writable nodes.
+  struct Run {
+    int node;
+    absl::Time start, end;
+  };
+  std::vector<Run> runs;
+  std::map<int, std::vector<Attempt>> by_node;
+  for (const auto& a : probe_) by_node[a.node].push_back(a);
+  for (auto& [node, attempts] : by_node) {
+    std::sort(attempts.begin(), attempts.end(), [](const Attempt& x, const Attempt& y) { return x.sent < y.sent; });
+    std::optional<Run> open;
+    for (const auto& a : attempts) {
+      if (a.acked) {
+        if (!open) open = Run{node, a.done, a.done};
+        open->end = a.done;
+      } else if (open) {
+        runs.push_back(*open);
+        open.reset();
+      }
+    }
+    if (open) runs.push_back(*open);
+  }
+  for (size_t i = 0; i < runs.size(); ++i) {
+    for (size_t j = i + 1; j < runs.size(); ++j) {
+      if (runs[i].node == runs[j].node) continue;
+      absl::Time s = std::max(runs[i].start, runs[j].start);
+      absl::Time e = std::min(runs[i].end, runs[j].end);
+      if (s <= e) {
+        f.two_writable += e - s + absl::Milliseconds(1);  // one common acknowledgement counts
+        f.overlaps.push_back(absl::StrCat(nodes_[runs[i].node].name, " and ", nodes_[runs[j].node].name,
+                                          " both acknowledged writes for ",
+                                          absl::FormatDuration(e - s)));
+      }
+    }
+  }
+  // No writable node: the longest gap between consecutive acknowledgements of any node.
+  std::vector<absl::Time> acks;
+  for (const auto& a : probe_) {
+    if (a.acked && a.done >= from) acks.push_back(a.done);
+  }
+  std::sort(acks.begin(), acks.end());
+  for (size_t i = 1; i < acks.size(); ++i) f.none_writable = std::max(f.none_writable, acks[i] - acks[i - 1]);
+  // Every acknowledged row, client's and probe's, must be on the final primary.
+  std::set<int64_t> want;
+  for (const auto* list : {&client_, &probe_}) {
+    for (const auto& a : *list) {
+      if (a.acked) want.insert(a.id);
+    }
+  }
+  f.acked = static_cast<int64_t>(want.size());
+  std::set<int64_t> have;
+  auto conn = Open(nodes_[final_primary]);
+  auto rows = conn ? conn->Query("SELECT id FROM acked") : absl::StatusOr<pg::QueryResult>(absl::UnavailableError("no connection"));
+  if (!rows.ok()) {
+    f.lost = f.acked;
+    f.overlaps.push_back("cannot read the final primary's rows");
+    return f;
+  }
+  for (const auto& r : rows->rows) {
+    if (r[0]) have.insert(std::stoll(*r[0]));
+  }
+  for (int64_t id : want) {
+    if (have.count(id) == 0) ++f.lost;
+  }
+  return f;
+}
+
+}  // namespace pgha::testing
