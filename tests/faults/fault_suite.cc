@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -112,10 +113,25 @@ const std::map<std::string, std::string> kFaults = {
 
 struct Outcome {
   bool passed = false;
+  bool converged = false;
   std::string why;
   TrialFigures figures;
   absl::Duration converge;
 };
+
+pid_t Postmaster(const ClusterHarness& cluster, int i) {
+  std::ifstream in(cluster.spec(i).dir + "/data/postmaster.pid");
+  int pid = 0;
+  return (in >> pid) ? pid : 0;
+}
+
+std::vector<WriteTarget> Targets(const ClusterHarness& cluster) {
+  std::vector<WriteTarget> targets;
+  for (int i = 0; i < cluster.size(); ++i) {
+    targets.push_back({cluster.name(i), cluster.spec(i).pg_port, cluster.spec(i).dir + "/pgpass"});
+  }
+  return targets;
+}
 
 bool FencerActed(const std::string& log) {
   return log.find("pgha-fencer: stop-writes deadline passed without renewal: fast shutdown") !=
@@ -123,7 +139,17 @@ bool FencerActed(const std::string& log) {
          log.find("pgha-fencer: write deadline passed without renewal: killed") != std::string::npos;
 }
 
-Outcome RunTrial(const std::string& fault, const Settings& s) {
+// What a log file gained since `offset` (all of it if it was rewritten).
+std::string LogSince(const std::string& path, size_t offset) {
+  std::string all = ReadFile(path);
+  return all.size() >= offset ? all.substr(offset) : all;
+}
+
+Outcome RunTrial(ClusterHarness& cluster, FaultEtcd* dcs, const std::string& fault, const Settings& s);
+
+// `trials` trials of `fault` on one cluster: each starts from where the last one converged.
+std::vector<Outcome> RunTrials(const std::string& fault, const Settings& s, int trials) {
+  std::vector<Outcome> outcomes;
   Outcome out;
   auto etcd = std::make_unique<FaultEtcd>();
   FaultEtcd* dcs = etcd.get();
@@ -137,26 +163,40 @@ Outcome RunTrial(const std::string& fault, const Settings& s) {
     spec.dcs_yaml = dcs->NodeYamlFor(i);
     spec.extra_top = absl::StrCat("fencer:\n  mode: ", s.fencer, "\n");
   };
+  absl::Time t0 = absl::Now();
   ClusterHarness cluster(o);
   cluster.StartAll();
   auto primary = cluster.WaitForHealthy(2, absl::Minutes(3));
+  std::fprintf(stderr, "    [%s] cluster up in %.1f s\n", fault.c_str(), absl::ToDoubleSeconds(absl::Now() - t0));
   if (!primary) {
     out.why = "the cluster did not come up: " + cluster.LogTail(0);
-    return out;
+    return {out};
   }
-  std::vector<WriteTarget> targets;
-  for (int i = 0; i < cluster.size(); ++i) {
-    targets.push_back({cluster.name(i), cluster.spec(i).pg_port, cluster.spec(i).dir + "/pgpass"});
-  }
-  if (!Recorder::CreateTables(targets[*primary])) {
+  if (!Recorder::CreateTables(Targets(cluster)[*primary])) {
     out.why = "cannot create the table";
-    return out;
+    return {out};
   }
   // The table must be on every node before the probe starts counting.
   for (int i = 0; i < cluster.size(); ++i) {
     WaitFor([&] { return cluster.Sql(i, "SELECT count(*) FROM acked").ok(); }, absl::Seconds(30));
   }
-  Recorder recorder(targets);
+  for (int t = 0; t < trials; ++t) {
+    outcomes.push_back(RunTrial(cluster, dcs, fault, s));
+    if (!outcomes.back().converged) break;  // nothing to start the next trial from
+  }
+  return outcomes;
+}
+
+Outcome RunTrial(ClusterHarness& cluster, FaultEtcd* dcs, const std::string& fault, const Settings& s) {
+  Outcome out;
+  auto primary = cluster.WaitForHealthy(2, absl::Minutes(3));
+  if (!primary) {
+    out.why = "the cluster is not healthy before the fault";
+    return out;
+  }
+  std::vector<size_t> log_offsets;
+  for (int i = 0; i < cluster.size(); ++i) log_offsets.push_back(ReadFile(cluster.spec(i).dir + ".log").size());
+  Recorder recorder(Targets(cluster));
   recorder.Start();
   // Let the writers settle before the fault, so the figures start from a healthy cluster.
   WaitFor([] { return false; }, absl::Seconds(2));
@@ -164,6 +204,7 @@ Outcome RunTrial(const std::string& fault, const Settings& s) {
   int replica = (p + 1) % cluster.size();
   absl::Duration fault_time = absl::Seconds(2 * s.ttl);
   pid_t fencer_before = cluster.FencerPid(p);
+  pid_t postmaster_before = 0;
   absl::Time fault_at = MonoNow();
   // The fault, then (for lasting faults) the heal after 2 x ttl. Waiting out the fault is its
   // definition, not a wait for a result: every check below polls with a deadline.
@@ -188,7 +229,9 @@ Outcome RunTrial(const std::string& fault, const Settings& s) {
     hold();
     dcs->Start();
   } else if (fault == "d") {
+    postmaster_before = Postmaster(cluster, p);
     cluster.KillPostmaster(p);
+    hold();  // the aftermath (restart, or failover) is what the recorder must see
   } else if (fault == "e") {
     cluster.KillDaemon(p);
     hold();
@@ -207,6 +250,7 @@ Outcome RunTrial(const std::string& fault, const Settings& s) {
   // A few more writes on the converged cluster, then the verdict.
   WaitFor([] { return false; }, absl::Seconds(1));
   recorder.Stop();
+  out.converged = final_primary.has_value();
   if (!final_primary) {
     out.why = "the cluster did not converge to one primary and two streaming replicas";
     for (int i = 0; i < cluster.size(); ++i) out.why += "\n--- " + cluster.name(i) + "\n" + cluster.LogTail(i);
@@ -216,9 +260,13 @@ Outcome RunTrial(const std::string& fault, const Settings& s) {
   std::vector<std::string> problems = out.figures.overlaps;
   if (out.figures.lost > 0) problems.push_back(absl::StrCat(out.figures.lost, " acknowledged rows lost"));
   for (int i = 0; i < cluster.size(); ++i) {
-    std::string log = ReadFile(cluster.spec(i).dir + ".log");  // the daemon's and its fencer's output
+    // The daemon's and its fencer's output during this trial.
+    std::string log = LogSince(cluster.spec(i).dir + ".log", log_offsets[i]);
     if (i != p && FencerActed(log)) problems.push_back("the fencer acted on replica " + cluster.name(i));
     if (i == p && fault == "b" && s.fencer != "off" && !FencerActed(log)) problems.push_back("the fencer did not act on the stalled primary");
+  }
+  if (fault == "d" && (postmaster_before == 0 || Postmaster(cluster, p) == postmaster_before)) {
+    problems.push_back(absl::StrCat("the postmaster (pid ", postmaster_before, ") was not killed and replaced"));
   }
   if (fault == "g") {
     pid_t after = 0;
@@ -274,8 +322,12 @@ int main(int argc, char** argv) {
     absl::Duration worst_none, total_two, worst_converge;
     int64_t lost = 0, acked = 0;
     int ok = 0;
+    std::vector<Outcome> outcomes = RunTrials(fault, s, trials);
+    while (static_cast<int>(outcomes.size()) < trials) {
+      outcomes.push_back(Outcome{false, false, "not run: the previous trial did not converge"});
+    }
     for (int t = 0; t < trials; ++t) {
-      Outcome r = RunTrial(fault, s);
+      const Outcome& r = outcomes[t];
       std::printf("  %-3s trial %d: %s  two-writable %s, none-writable %s, lost %lld of %lld, converged in %s%s%s\n",
                   fault.c_str(), t + 1, r.passed ? "ok  " : "FAIL", Seconds(r.figures.two_writable).c_str(),
                   Seconds(r.figures.none_writable).c_str(), static_cast<long long>(r.figures.lost),

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 
@@ -150,10 +152,21 @@ TrialFigures Recorder::Analyse(int final_primary, absl::Time from) const {
   // No writable node: the longest gap between consecutive acknowledgements of any node.
   std::vector<absl::Time> acks;
   for (const auto& a : probe_) {
-    if (a.acked && a.done >= from) acks.push_back(a.done);
+    if (a.acked) acks.push_back(a.done);
   }
   std::sort(acks.begin(), acks.end());
-  for (size_t i = 1; i < acks.size(); ++i) f.none_writable = std::max(f.none_writable, acks[i] - acks[i - 1]);
+  // Every gap that ends after the fault began (the one the fault opens included).
+  for (size_t i = 1; i < acks.size(); ++i) {
+    if (acks[i] >= from) f.none_writable = std::max(f.none_writable, acks[i] - acks[i - 1]);
+  }
+  if (std::getenv("PGHA_FAULT_DEBUG") != nullptr) {
+    for (const auto& a : probe_) {
+      if (a.sent >= from - absl::Seconds(1) && a.sent <= from + absl::Seconds(8)) {
+        std::fprintf(stderr, "probe %s +%.2f %s\n", nodes_[a.node].name.c_str(),
+                     absl::ToDoubleSeconds(a.sent - from), a.acked ? "ack" : "-");
+      }
+    }
+  }
   // Every acknowledged row, client's and probe's, must be on the final primary.
   std::set<int64_t> want;
   for (const auto* list : {&client_, &probe_}) {
