@@ -36,6 +36,9 @@ bool Write(std::unique_ptr<pg::PgConnection>& conn, const WriteTarget& t, int64_
   if (!conn) return false;
   auto r = conn->Query("INSERT INTO acked(id) VALUES ($1)", {std::to_string(id)});
   if (!r.ok()) {
+    if (std::getenv("PGHA_FAULT_DEBUG") != nullptr) {
+      std::fprintf(stderr, "write on %s failed: %s\n", t.name.c_str(), std::string(r.status().message()).c_str());
+    }
     conn.reset();
     return false;
   }
@@ -46,7 +49,10 @@ bool Write(std::unique_ptr<pg::PgConnection>& conn, const WriteTarget& t, int64_
 
 absl::Time MonoNow() { return Mono(); }
 
-Recorder::Recorder(std::vector<WriteTarget> nodes) : nodes_(std::move(nodes)) {}
+// Ids start at the wall clock in microseconds: trials on one cluster share the table, and a
+// later trial's ids (counting up by about 30 a second) never meet an earlier one's.
+Recorder::Recorder(std::vector<WriteTarget> nodes)
+    : nodes_(std::move(nodes)), next_id_(absl::ToUnixMicros(absl::Now())) {}
 Recorder::~Recorder() { Stop(); }
 
 bool Recorder::CreateTables(const WriteTarget& primary) {

@@ -62,7 +62,7 @@ class Recorder {
 
   std::vector<WriteTarget> nodes_;
   std::atomic<bool> stop_{false};
-  std::atomic<int64_t> next_id_{1};
+  std::atomic<int64_t> next_id_;
   std::vector<std::thread> threads_;
   mutable std::mutex mu_;
   std::vector<Attempt> client_;  // guarded by mu_

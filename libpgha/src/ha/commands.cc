@@ -27,11 +27,32 @@ void CommandHandler::Handle(const dcs::ClusterState& cluster, const HaConfig& co
     scheduled_restart_.reset();
   }
   if (scheduled_restart_ && clock_->Now() >= scheduled_restart_->at && !local.task.running &&
-      !command_ticket_) {
-    Command c = scheduled_restart_->command;
+      !command_ticket_ && !local.command) {
     scheduled_restart_.reset();
     PGHA_LOG(INFO) << "running the scheduled restart";
-    StartManualTask(c, cluster, config, local, holds_lock);
+    local.command = ManualCommand{ManualCommand::Kind::kRestart};
+    pending_ = Pending{std::nullopt, ManualCommand::Kind::kRestart};
+  }
+}
+
+void CommandHandler::AfterDecision(const Decision& decision, const ExecOutcome& outcome) {
+  if (!pending_) return;
+  Pending p = *pending_;
+  pending_.reset();
+  bool reinit = p.kind == ManualCommand::Kind::kReinitialize;
+  TaskKind wanted = reinit ? TaskKind::kReinitialize : TaskKind::kRestart;
+  if (!p.ticket) {
+    if (outcome.started_task != wanted) PGHA_LOG(WARNING) << "the scheduled restart did not start";
+    return;
+  }
+  if (decision.command_refused) {
+    board_->Complete(*p.ticket, {true, false, 503, *decision.command_refused, nullptr});
+  } else if (outcome.started_task != wanted) {
+    board_->Complete(*p.ticket, {true, false, 503, "another action is in progress", nullptr});
+  } else if (reinit) {
+    board_->Complete(*p.ticket, {true, true, 200, "reinitialize started", nullptr});
+  } else {
+    command_ticket_ = p.ticket;  // answered when the restart has finished
   }
 }
 
@@ -110,41 +131,20 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
       return;
     case Command::Kind::kRestart:
     case Command::Kind::kReinitialize: {
+      // Whether it may run is Decide's (RuleManualCommand); answered in AfterDecision.
       bool reinit = command.kind == Command::Kind::kReinitialize;
-      if (reinit && holds_lock) {
-        complete(false, 503, "I am the leader, can not reinitialize");
-      } else if (reinit && !cluster.LeaderMember()) {
-        complete(false, 503, "Cluster has no leader, can not reinitialize");
-      } else if (local.task.running || command_ticket_) {
+      if (local.task.running || command_ticket_ || local.command) {
         complete(false, 503,
                  reinit ? "reinitialize already in progress" : "restart already in progress");
-      } else if (!StartManualTask(command, cluster, config, local, holds_lock)) {
-        complete(false, 503, "another action is in progress");
-      } else if (reinit) {
-        complete(true, 200, "reinitialize started");
-      } else {
-        command_ticket_ = ticket;  // answered when the restart has finished
+        return;
       }
+      ManualCommand::Kind kind =
+          reinit ? ManualCommand::Kind::kReinitialize : ManualCommand::Kind::kRestart;
+      local.command = ManualCommand{kind};
+      pending_ = Pending{ticket, kind};
       return;
     }
   }
-}
-
-bool CommandHandler::StartManualTask(const Command& command, const dcs::ClusterState& cluster,
-                                     const HaConfig& config, LocalState& local, bool holds_lock) {
-  const dcs::Member* leader = cluster.LeaderMember();
-  std::optional<pg::Upstream> upstream;
-  if (leader != nullptr && !holds_lock) {
-    upstream = pg::Upstream{leader->name, leader->Host(), leader->Port()};
-  }
-  StartTask t{
-      command.kind == Command::Kind::kReinitialize ? TaskKind::kReinitialize : TaskKind::kRestart,
-      upstream};
-  bool standby = local.pg.accepting ? local.pg.in_recovery : !holds_lock;
-  t.candidate = standby ? "replica" : "primary";
-  if (!executor_->StartTask(t, cluster, config)) return false;
-  local.task = TaskState{t.kind, true, false, false, ""};
-  return true;
 }
 
 std::optional<Json> CommandHandler::ScheduledRestartJson() const {

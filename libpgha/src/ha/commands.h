@@ -17,13 +17,16 @@ namespace pgha::ha::internal {
 
 class CommandHandler {
  public:
-  CommandHandler(dcs::Dcs* dcs, StatusBoard* board, Clock* clock, Executor* executor)
-      : dcs_(dcs), board_(board), clock_(clock), executor_(executor) {}
+  CommandHandler(dcs::Dcs* dcs, StatusBoard* board, Clock* clock)
+      : dcs_(dcs), board_(board), clock_(clock) {}
 
-  // Answers every queued command, reports a finished manual task to its waiting client, and
-  // starts the scheduled restart when its time has come. May start a task and mark it in `local`.
+  // Answers every queued command it can answer itself, reports a finished manual task to its
+  // waiting client, and hands a restart or reinitialization (asked for, or a scheduled restart
+  // that came due) to Decide through `local.command`.
   void Handle(const dcs::ClusterState& cluster, const HaConfig& config, LocalState& local,
               bool holds_lock);
+  // After the cycle's actions ran: answers the restart or reinitialization handed to Decide.
+  void AfterDecision(const Decision& decision, const ExecOutcome& outcome);
 
   // Patroni's `scheduled_restart` document (schedule, the request's filters, the postmaster start
   // time it was scheduled against); nullopt when none is scheduled.
@@ -44,14 +47,16 @@ class CommandHandler {
   // Runs one command; Complete()s its ticket unless the answer waits for a task.
   void HandleOne(int ticket, const Command& command, const dcs::ClusterState& cluster,
                  const HaConfig& config, LocalState& local, bool holds_lock);
-  bool StartManualTask(const Command& command, const dcs::ClusterState& cluster,
-                       const HaConfig& config, LocalState& local, bool holds_lock);
 
   dcs::Dcs* dcs_;
   StatusBoard* board_;
   Clock* clock_;
-  Executor* executor_;
   std::optional<int> command_ticket_;  // a manual command whose task runs
+  struct Pending {
+    std::optional<int> ticket;  // none for a scheduled restart
+    ManualCommand::Kind kind;
+  };
+  std::optional<Pending> pending_;  // handed to Decide this cycle
   std::optional<ScheduledRestart> scheduled_restart_;
   bool reload_pending_ = false;
 };

@@ -42,6 +42,7 @@ using RuleFn = bool (*)(Context&);
 bool RuleWriteDeadlinePassed(Context& c);
 bool RuleTaskInFlight(Context& c);
 bool RuleDcsUnreachable(Context& c);
+bool RuleManualCommand(Context& c);
 bool RuleBootstrapFinished(Context& c);
 bool RuleNoData(Context& c);
 bool RuleForeignCluster(Context& c);

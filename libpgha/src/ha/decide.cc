@@ -18,6 +18,7 @@ const NamedRule kRules[] = {
     {"write_deadline_passed", RuleWriteDeadlinePassed},
     {"task_in_flight", RuleTaskInFlight},
     {"dcs_unreachable", RuleDcsUnreachable},
+    {"manual_command", RuleManualCommand},
     {"bootstrap_finished", RuleBootstrapFinished},
     {"no_data", RuleNoData},
     {"foreign_cluster", RuleForeignCluster},
@@ -104,6 +105,33 @@ bool RuleDcsUnreachable(Context& c) {
   } else {
     c.Say(c.Paused() ? "DCS is not accessible (paused: no action)" : "DCS is not accessible");
   }
+  return true;
+}
+
+// When a restart or reinitialization was asked for: start it as a task, except a
+// reinitialization of the lock holder (it would wipe the only node that may write) or one with
+// no leader to clone from; a refusal lets the other rules decide the cycle, because the lock
+// holder must still keep its lock. A restart of the lock holder keeps the lock first: the task
+// brings PostgreSQL back as the primary.
+bool RuleManualCommand(Context& c) {
+  if (!c.local.command) return false;
+  bool reinit = c.local.command->kind == ManualCommand::Kind::kReinitialize;
+  const dcs::Member* leader = c.cluster.LeaderMember();
+  if (reinit && c.HoldsLock()) {
+    c.decision.command_refused = "I am the leader, can not reinitialize";
+    return false;
+  }
+  if (reinit && leader == nullptr) {
+    c.decision.command_refused = "Cluster has no leader, can not reinitialize";
+    return false;
+  }
+  StartTask task{reinit ? TaskKind::kReinitialize : TaskKind::kRestart};
+  if (leader != nullptr && !c.HoldsLock()) task.upstream = UpstreamOf(*leader);
+  bool standby = c.local.pg.accepting ? c.local.pg.in_recovery : !c.HoldsLock();
+  task.candidate = standby ? "replica" : "primary";
+  if (c.HoldsLock()) KeepLock(c);
+  c.Do(task);
+  c.Say(reinit ? "reinitializing on request" : "restarting on request");
   return true;
 }
 

@@ -86,6 +86,7 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
           [&](const WriteFailsafe& a) { return dcs.WriteFailsafe(a.members, a.expected); },
           [&](const ha::StartTask& a) -> absl::Status {
             if (!StartTask(a, cluster, config)) return absl::UnavailableError("a task is already running");
+            outcome.started_task = a.kind;
             return absl::OkStatus();
           },
           [&](const Promote&) { return pg.Promote(pg_timeout); },

@@ -33,6 +33,7 @@ struct ExecOutcome {
   bool completed = true;                   // every action succeeded
   std::string failure;                     // the first failure
   std::optional<std::string> exit_reason;  // an Exit action ran
+  std::optional<TaskKind> started_task;    // a StartTask action ran
 };
 
 class Executor {

@@ -37,7 +37,7 @@ struct HaLoop::Impl {
         clock(o.clock != nullptr ? o.clock : RealClock::Get()),
         executor({o.dcs, o.pg, o.prober, o.worker, o.watchdog,
                   o.guard != nullptr ? o.guard : &no_guard, clock}),
-        commands(o.dcs, o.board, clock, &executor) {
+        commands(o.dcs, o.board, clock) {
     ApplyDynamic(o.local.bootstrap.dcs);
   }
 
@@ -142,6 +142,7 @@ struct HaLoop::Impl {
 
     Decision decision = Decide(cluster, local, config);
     internal::ExecOutcome outcome = executor.Run(decision, cluster, config, local);
+    commands.AfterDecision(decision, outcome);
     memory = decision.memory;
     lock_refreshed_at = local.lock_refreshed_at;
     if (outcome.exit_reason) *exit_reason = outcome.exit_reason;

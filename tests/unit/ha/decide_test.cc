@@ -574,9 +574,41 @@ TEST_CASE("write deadline rules: a primary past its deadline stops, the guard fo
   CHECK(!promoting.stop_if_unreachable);
 }
 
+TEST_CASE("restart and reinitialize on request: started as tasks, the leader never reinitialized") {
+  auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Optime(100).c;
+  auto theirs = ClusterBuilder().Leader("b").Member(M("b", "primary")).c;
+  auto leaderless = ClusterBuilder().Member(M("a", "replica")).c;
+  LocalState primary_restart = Local(Primary(100));
+  primary_restart.command = ManualCommand{ManualCommand::Kind::kRestart};
+  LocalState primary_reinit = Local(Primary(100));
+  primary_reinit.command = ManualCommand{ManualCommand::Kind::kReinitialize};
+  LocalState replica_reinit = Local(Replica());
+  replica_reinit.command = ManualCommand{ManualCommand::Kind::kReinitialize};
+  replica_reinit.memory.last_leader = "b";
+  LocalState replica_restart = replica_reinit;
+  replica_restart.command = ManualCommand{ManualCommand::Kind::kRestart};
+  RunTable({
+      {"the leader restarts, keeping its lock", held, primary_restart, Config(), "RefreshLock ArmWriteGuard StartTask"},
+      {"the leader refuses to reinitialize, and keeps its lock", held, primary_reinit, Config(), "RefreshLock ArmWriteGuard"},
+      {"a replica reinitializes from the leader", theirs, replica_reinit, Config(), "StartTask"},
+      {"a replica restarts", theirs, replica_restart, Config(), "StartTask"},
+      {"no leader: no reinitialization, the race goes on", leaderless, replica_reinit, Config(), "AcquireLock ArmWriteGuard Promote"},
+  });
+  CHECK(Decide(held, primary_reinit, Config()).command_refused == "I am the leader, can not reinitialize");
+  CHECK(Decide(leaderless, replica_reinit, Config()).command_refused == "Cluster has no leader, can not reinitialize");
+  CHECK(!Decide(theirs, replica_reinit, Config()).command_refused);
+  StartTask reinit = std::get<StartTask>(Decide(theirs, replica_reinit, Config()).actions[0]);
+  CHECK(reinit.kind == TaskKind::kReinitialize);
+  CHECK(reinit.upstream->name == "b");
+  StartTask restart = std::get<StartTask>(Decide(held, primary_restart, Config()).actions[2]);
+  CHECK(restart.kind == TaskKind::kRestart);
+  CHECK(restart.candidate == "primary");
+  CHECK(!restart.upstream);
+}
+
 TEST_CASE("the rule list is documented and ordered") {
   auto names = RuleNames();
-  REQUIRE(names.size() == 10);
+  REQUIRE(names.size() == 11);
   CHECK(names.front() == "write_deadline_passed");
   CHECK(names.back() == "follow_leader");
 }

@@ -97,10 +97,10 @@ struct Memory {
   std::string bootstrap_error;
 };
 
-// A request from the REST API or pghactl, handed to the loop through the mailbox.
+// A restart or reinitialization asked for through the REST API (or a scheduled restart that
+// came due), for Decide to start or refuse.
 struct ManualCommand {
-  enum class Kind { kRestart, kReinitialize, kReload } kind = Kind::kRestart;
-  bool force = false;
+  enum class Kind { kRestart, kReinitialize } kind = Kind::kRestart;
 };
 
 struct LocalState {
@@ -223,6 +223,9 @@ struct Decision {
   std::vector<Action> actions;
   std::string message;  // Patroni's one-line cycle summary
   Memory memory;
+  // Why LocalState::command was refused (its REST answer); unset when it was started or when
+  // another rule decided the cycle first.
+  std::optional<std::string> command_refused;
 };
 
 }  // namespace pgha::ha
