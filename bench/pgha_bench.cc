@@ -3,7 +3,8 @@
 // primary's daemon and postmaster) and of a switchover, the daemons' memory and idle CPU, and
 // the REST health check's throughput and latency.
 //
-//   build/bin/pgha_bench [--runs N]      (as an unprivileged user; scripts/bench.sh does that)
+//   build/bin/pgha_bench [--runs N] [--ttl T --loop-wait L --retry-timeout R] [--failover-only]
+//                                        (as an unprivileged user; scripts/bench.sh does that)
 #include <httplib.h>
 #include <unistd.h>
 
@@ -134,10 +135,10 @@ void PrepareTable(ClusterHarness& c, int primary) {
   (void)c.Sql(primary, "CREATE TABLE IF NOT EXISTS bench (id int)");
 }
 
-void FailoverAndSwitchover(int runs) {
+void FailoverAndSwitchover(int runs, const ClusterOptions& timings) {
   std::vector<double> failover, switchover;
   for (int run = 0; run < runs; ++run) {
-    ClusterHarness c;  // ttl 10, loop_wait 1, retry_timeout 3
+    ClusterHarness c(timings);
     c.StartAll();
     auto primary = c.WaitForHealthy(2, absl::Seconds(180));
     if (!primary) {
@@ -179,14 +180,15 @@ void FailoverAndSwitchover(int runs) {
           absl::Seconds(120));
       double fgap = absl::ToDoubleSeconds(Gap(writer.Commits(), killed));
       failover.push_back(fgap);
-      std::printf("run %d: kill -9 of %s: %s took over, writes unavailable for %.3f s (ttl 10 s)\n",
-                  run, c.name(*primary).c_str(), after ? c.name(*after).c_str() : "?", fgap);
+      std::printf("run %d: kill -9 of %s: %s took over, writes unavailable for %.3f s (ttl %d s)\n",
+                  run, c.name(*primary).c_str(), after ? c.name(*after).c_str() : "?", fgap, timings.ttl);
     }
   }
   std::printf(
-      "\nunplanned failover (kill -9 of daemon and postmaster, ttl 10, loop_wait 1): median %.3f s "
-      "over %zu runs\n",
-      Median(failover), failover.size());
+      "\nunplanned failover (kill -9 of daemon and postmaster, ttl %d, loop_wait %d, retry_timeout %d): "
+      "median %.3f s, worst %.3f s over %zu runs\n",
+      timings.ttl, timings.loop_wait, timings.retry_timeout, Median(failover),
+      failover.empty() ? 0.0 : *std::max_element(failover.begin(), failover.end()), failover.size());
   std::printf("switchover (REST, named candidate): median %.3f s over %zu runs\n\n",
               Median(switchover), switchover.size());
 }
@@ -263,11 +265,19 @@ void FootprintAndIdleCpu() {
 
 int main(int argc, char** argv) {
   int runs = 3;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--runs") (void)absl::SimpleAtoi(argv[i + 1], &runs);
+  bool failover_only = false;
+  pgha::testing::ClusterOptions timings;  // ttl 10, loop_wait 1, retry_timeout 3 unless given
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    const char* value = i + 1 < argc ? argv[i + 1] : "";
+    if (flag == "--runs") (void)absl::SimpleAtoi(value, &runs);
+    if (flag == "--ttl") (void)absl::SimpleAtoi(value, &timings.ttl);
+    if (flag == "--loop-wait") (void)absl::SimpleAtoi(value, &timings.loop_wait);
+    if (flag == "--retry-timeout") (void)absl::SimpleAtoi(value, &timings.retry_timeout);
+    if (flag == "--failover-only") failover_only = true;
   }
   pgha::testing::RequireScenarioPrerequisites();
-  pgha::bench::FailoverAndSwitchover(runs);
-  pgha::bench::FootprintAndIdleCpu();
+  pgha::bench::FailoverAndSwitchover(runs, timings);
+  if (!failover_only) pgha::bench::FootprintAndIdleCpu();
   return 0;
 }

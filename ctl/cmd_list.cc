@@ -74,7 +74,7 @@ absl::Status RunVersion(Session& s, const std::string& cluster_name,
       s.out() << m.name << ": failed to get version: " << r.status().message() << "\n";
       continue;
     }
-    Json data = Json::parse(r->body, nullptr, false);
+    Json data = ParseUntrustedJson(r->body);
     if (data.is_discarded() || !data.is_object()) {
       s.out() << m.name << ": failed to get version: the answer is not a JSON object\n";
       continue;

@@ -254,8 +254,8 @@ absl::Status RunReinit(Session& s, const MembersOptions& o) {
     s.Sleep(absl::Seconds(2));
     for (auto it = wait_on.begin(); it != wait_on.end();) {
       auto r = s.Request(*it, "GET", "patroni");
-      Json data = r.ok() ? Json::parse(r->body, nullptr, false) : Json();
-      if (data.is_object() && data.value("state", "") != "creating replica") {
+      Json data = r.ok() ? ParseUntrustedJson(r->body) : Json();
+      if (data.is_object() && JsonString(data, "state") != "creating replica") {
         s.out() << "Reinitialize is completed on: " << it->name << "\n";
         it = wait_on.erase(it);
       } else {

@@ -36,7 +36,7 @@ std::vector<Json> TopologySort(const std::vector<Json>& members) {
   std::set<std::string> replicas;
   const Json* leader_member = nullptr;
   for (const auto& m : members) {
-    if (EndsWith(m.value("role", ""), "leader")) {
+    if (EndsWith(JsonString(m, "role"), "leader")) {
       if (!leader_member) leader_member = &m;
     } else if (auto name = NameOf(m)) {
       replicas.insert(*name);
@@ -45,7 +45,7 @@ std::vector<Json> TopologySort(const std::vector<Json>& members) {
   if (leader_member) leader = NameOf(*leader_member);
   std::map<std::optional<std::string>, std::vector<Json>> topology;
   for (const auto& m : members) {
-    if (EndsWith(m.value("role", ""), "leader")) continue;
+    if (EndsWith(JsonString(m, "role"), "leader")) continue;
     std::optional<std::string> parent;
     if (m.contains("tags") && m["tags"].is_object() && m["tags"].contains("replicatefrom") &&
         m["tags"]["replicatefrom"].is_string()) {
@@ -103,10 +103,10 @@ Table MembersTable(const dcs::ClusterState& cluster, const std::string& name, bo
     Json cells = Json::object();
     cells["cluster"] = name;
     cells["member"] = m.value("name", Json(""));
-    std::string host = m.value("host", "");
+    std::string host = JsonString(m, "host");
     if (append_port && !host.empty() && m.contains("port")) host += ":" + PyStr(m["port"]);
     cells["host"] = host;
-    cells["role"] = PyTitle(absl::StrReplaceAll(m.value("role", ""), {{"_", " "}}));
+    cells["role"] = PyTitle(absl::StrReplaceAll(JsonString(m, "role"), {{"_", " "}}));
     cells["state"] = m.value("state", Json(""));
     cells["tl"] = m.value("timeline", Json(""));
     Json lag = m.value("lag", Json(""));

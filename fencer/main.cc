@@ -185,6 +185,8 @@ int main(int argc, char** argv) {
   sa.sa_handler = OnTerminate;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  std::string parent_dir = state.data_dir.substr(0, state.data_dir.find_last_of('/'));
+  if (parent_dir.empty()) parent_dir = "/";
   int listener = Listen(socket_path);
   if (listener < 0) return 1;
   // <socket>.pid: whoever supervises the node (an operator, a test) can find this process.
@@ -206,6 +208,13 @@ int main(int argc, char** argv) {
     std::vector<pollfd> fds{{listener, POLLIN, 0}};
     for (const auto& c : clients) fds.push_back({c.fd, POLLIN, 0});
     int timeout = CheckDeadlines(state);
+    // With nothing to guard and the node's directory gone (a node that was removed, a test
+    // that ended), there is nothing left to do: end instead of lingering forever.
+    if (!state.armed && ::access(parent_dir.c_str(), F_OK) != 0) {
+      Log("INFO", "the directory of " + state.data_dir + " is gone and nothing is armed");
+      break;
+    }
+    if (timeout < 0 || timeout > 5000) timeout = 5000;
     int n = ::poll(fds.data(), fds.size(), timeout);
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;

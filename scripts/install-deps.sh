@@ -15,6 +15,8 @@ packages=(
   haproxy
   # test helpers: unprivileged user switching, network namespaces, process tools, TLS test certs
   util-linux iproute2 procps curl openssl
+  # the fault suite drops packets with nftables
+  nftables
 )
 
 missing=()

@@ -243,6 +243,9 @@ cmd_stop() {
       as_user "$pgbin/pg_ctl" -D "$dir/pg$i/data" -m immediate stop >/dev/null 2>&1 || true
     fi
   done
+  # The fencers (pgha-fencer, started by the daemons): one that still guards a primary whose
+  # daemon was killed would stop it anyway; stop them by their pid files.
+  for i in 1 2 3; do stop_pid "$dir/pg$i/data.fencer.pid" 10; done
   stop_pid "$dir/etcd.pid" 30
   rm -rf "$dir"
   echo "local-cluster: stopped and removed $dir"

@@ -47,7 +47,7 @@ std::string ToConsulKey(const std::string& key) {
 std::string FromConsulKey(const std::string& key) { return "/" + key; }
 
 absl::StatusOr<std::vector<KvEntry>> ParseEntries(const std::string& body) {
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  Json j = ParseUntrustedJson(body);
   if (j.is_discarded() || !(j.is_array() || j.is_null())) {
     return absl::InternalError("consul: the KV answer is not a JSON array");
   }
@@ -86,7 +86,7 @@ absl::StatusOr<TxnOutcome> ParseTxnResponse(const HttpResponse& response) {
   if (response.status != 200 && response.status != 409) {
     return StatusFromResponse("consul txn", response);
   }
-  Json j = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  Json j = ParseUntrustedJson(response.body);
   if (j.is_discarded() || !j.is_object()) {
     return absl::InternalError("consul txn: the answer is not a JSON object");
   }

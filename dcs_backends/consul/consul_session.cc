@@ -107,7 +107,7 @@ absl::StatusOr<std::string> SessionManager::Create(absl::Duration ttl, absl::Tim
                                                  body.dump(), /*idempotent=*/false, deadline);
     if (!r.ok()) return r.status();
     if (r->status == 200) {
-      Json answer = Json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+      Json answer = ParseUntrustedJson(r->body);
       if (!answer.is_object() || !answer.contains("ID") || !answer["ID"].is_string()) {
         return absl::InternalError("consul session create: no ID in the answer");
       }

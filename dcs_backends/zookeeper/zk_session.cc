@@ -205,6 +205,14 @@ void Session::OnSessionState(zhandle_t* zh, int state) {
     ever_connected_ = true;
     id_ = id;
     negotiated_timeout_ = absl::Milliseconds(zoo_recv_timeout(zh));
+    // The write deadline (docs/ha.md) assumes the lock outlives a refresh by ttl; a server that
+    // expires sessions sooner (its maxSessionTimeout) breaks that assumption.
+    if (negotiated_timeout_ < options_.timeout) {
+      PGHA_LOG(WARNING) << "ZooKeeper negotiated a session timeout of "
+                        << absl::FormatDuration(negotiated_timeout_) << ", shorter than ttl ("
+                        << absl::FormatDuration(options_.timeout)
+                        << "): raise the server's maxSessionTimeout or lower ttl";
+    }
   } else if (was_connected) {
     disconnected_since_ = MonotonicNow();
   }

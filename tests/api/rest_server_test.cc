@@ -146,6 +146,36 @@ TEST_CASE("idle and slow clients do not keep a health check waiting") {
   trickle.join();
 }
 
+TEST_CASE("a peer answering with wrong types is read as unusable, never thrown on") {
+  for (const char* body : {R"({"role": 1, "state": "running"})", R"({"role": "replica", "state": ["running"]})",
+                           R"({"watchdog_failed": "yes", "role": "replica", "state": "running"})", "[1, 2]", "\"x\""}) {
+    INFO(body);
+    ha::PeerStatus p = api::ParsePeerStatus("pg2", body);
+    CHECK_FALSE(p.watchdog_failed);
+  }
+  CHECK(api::ParsePeerStatus("pg2", R"({"role": 1, "state": "running"})").in_recovery);
+  CHECK_FALSE(api::ParsePeerStatus("pg2", std::string(10000, '[')).reachable);
+}
+
+TEST_CASE("hostile POST /restart fields get a 400, and the server keeps serving") {
+  Node node({});
+  std::vector<std::pair<std::string, int>> cases = {
+      {absl::StrCat(R"({"postgres_version": ")", std::string(5000, '1'), R"("})"), 400},
+      {R"({"postgres_version": "15.a"})", 400},
+      {R"({"timeout": ")" + std::string(30000, '9') + R"("})", 400},
+      {R"({"timeout": 1e300})", 400},
+      {R"({"timeout": -5})", 400},
+      {R"({"timeout": "30 fortnights"})", 400},
+      {absl::StrCat(R"({"schedule": ")", std::string(30000, '1'), R"("})"), 422},
+      {absl::StrCat(std::string(20000, '['), std::string(20000, ']')), 400},
+  };
+  for (const auto& [body, code] : cases) {
+    INFO(body.substr(0, 60));
+    CHECK(Status(api::HttpRequest("POST", node.Url("/restart"), body, absl::Seconds(10))) == code);
+  }
+  CHECK(Status(api::HttpRequest("GET", node.Url("/readiness"), "", absl::Seconds(10))) == 200);
+}
+
 TEST_CASE("bytes that are not HTTP get a 400 and the server keeps serving") {
   Node node({});
   for (const std::string& garbage :

@@ -1,6 +1,6 @@
 #include "actions.h"
 
-#include <regex>
+#include <cmath>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -26,7 +26,7 @@ std::optional<::pgha::Json> Body(const httplib::Request& req, bool allow_empty, 
     *error = ErrorReply(400, "the request needs a JSON object body");
     return std::nullopt;
   }
-  ::pgha::Json doc = ::pgha::Json::parse(req.body, nullptr, false);
+  ::pgha::Json doc = ::pgha::ParseUntrustedJson(req.body);
   if (doc.is_discarded()) {
     *error = ErrorReply(400, "the body is not valid JSON");
     return std::nullopt;
@@ -49,13 +49,84 @@ ha::CommandResult Submit(const ActionContext& ctx, ha::Command command, absl::Du
   return ctx.o->board->Await(ticket, wait);
 }
 
+// Hand-written matchers for request fields: no std::regex on what a client sent (it recurses
+// once per character; 5,000 digits overflowed a connection thread's stack).
+
+// Whether `text` ends with a zone: Z, z, +hh:mm, +hhmm (or -), trailing blanks allowed.
+bool HasZone(std::string text) {
+  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  if (text.empty()) return false;
+  if (text.back() == 'Z' || text.back() == 'z') return true;
+  auto digits = [&](size_t from, size_t n) {
+    for (size_t i = from; i < from + n; ++i) {
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
+    }
+    return true;
+  };
+  size_t n = text.size();
+  if (n >= 6 && (text[n - 6] == '+' || text[n - 6] == '-') && digits(n - 5, 2) && text[n - 3] == ':' &&
+      digits(n - 2, 2)) {
+    return true;
+  }
+  return n >= 5 && (text[n - 5] == '+' || text[n - 5] == '-') && digits(n - 4, 4);
+}
+
+// first.major.minor: one to three groups of 1-9 digits.
+bool IsPostgresVersion(const std::string& v) {
+  if (v.empty() || v.size() > 32) return false;
+  int groups = 1;
+  size_t run = 0;
+  for (char ch : v) {
+    if (ch == '.') {
+      if (run == 0 || ++groups > 3) return false;
+      run = 0;
+    } else if (absl::ascii_isdigit(static_cast<unsigned char>(ch)) && ++run <= 9) {
+      continue;
+    } else {
+      return false;
+    }
+  }
+  return run > 0;
+}
+
+// Patroni's parse_int(value, 's') for a timeout: "30", "30s", " 5 min ", "500ms", "2h", "1d".
+std::optional<int64_t> ParseTimeoutSeconds(const std::string& text) {
+  if (text.size() > 64) return std::nullopt;
+  size_t i = 0;
+  auto skip_blanks = [&] {
+    while (i < text.size() && absl::ascii_isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
+  skip_blanks();
+  int64_t n = 0;
+  size_t digits = 0;
+  while (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) {
+    if (++digits > 9) return std::nullopt;  // over 30 years in seconds: not a timeout
+    n = n * 10 + (text[i++] - '0');
+  }
+  if (digits == 0) return std::nullopt;
+  skip_blanks();
+  size_t unit_start = i;
+  while (i < text.size() && absl::ascii_isalpha(static_cast<unsigned char>(text[i]))) ++i;
+  std::string unit = text.substr(unit_start, i - unit_start);
+  skip_blanks();
+  if (i != text.size()) return std::nullopt;
+  if (unit.empty() || unit == "s") return n;
+  if (unit == "ms") return n / 1000;
+  if (unit == "min") return n * 60;
+  if (unit == "h") return n * 3600;
+  if (unit == "d") return n * 86400;
+  return std::nullopt;
+}
+
 // Patroni's parse_schedule: the time must carry a zone and lie in the future.
 std::optional<Reply> ParseSchedule(const ActionContext& ctx, const std::string& text, const std::string& action,
                                    absl::Time* out) {
-  static const std::regex kHasZone(R"((Z|z|[+-]\d\d:?\d\d)\s*$)");
+  if (text.size() > 64) {
+    return TextReply(422, "Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601");
+  }
   auto t = dcs::ParseTimestamp(text);
   if (!t.ok()) {
-    if (!std::regex_search(text, kHasZone)) {
+    if (!HasZone(text)) {
       std::string naive = text + "+00:00";
       if (dcs::ParseTimestamp(naive).ok()) {
         return TextReply(400, absl::StrCat("Timezone information is mandatory for the scheduled ", action));
@@ -224,9 +295,8 @@ Reply PostRestart(const ActionContext& ctx, const httplib::Request& req) {
       }
       command.role_filter = role == "master" ? "primary" : role;
     } else if (k == "postgres_version") {
-      static const std::regex kVersion(R"(^\d+(\.\d+){0,2}$)");
       std::string v = Field(*body, "postgres_version");
-      if (!std::regex_match(v, kVersion)) {
+      if (!IsPostgresVersion(v)) {
         return TextReply(400, "PostgreSQL version should be in the first.major.minor format");
       }
       command.postgres_version = v;
@@ -236,16 +306,11 @@ Reply PostRestart(const ActionContext& ctx, const httplib::Request& req) {
       // Patroni's parse_int(value, 's'): 30, "30", "30s", "5min".
       std::optional<int64_t> seconds;
       if (it.value().is_number()) {
-        seconds = static_cast<int64_t>(it.value().get<double>());
+        double d = it.value().get<double>();
+        // A double past int64's range converts with undefined behaviour: refuse it first.
+        if (std::isfinite(d) && d > 0 && d < 1e9) seconds = static_cast<int64_t>(d);
       } else if (it.value().is_string()) {
-        std::string text = it.value().get<std::string>();
-        static const std::regex kWithUnit(R"(^\s*(\d+)\s*(ms|s|min|h|d)?\s*$)");
-        std::smatch m;
-        if (std::regex_match(text, m, kWithUnit)) {
-          int64_t n = std::stoll(m[1].str());
-          std::string unit = m[2].str();
-          seconds = unit == "ms" ? n / 1000 : unit == "min" ? n * 60 : unit == "h" ? n * 3600 : unit == "d" ? n * 86400 : n;
-        }
+        seconds = ParseTimeoutSeconds(it.value().get<std::string>());
       }
       if (!seconds || *seconds <= 0) return TextReply(400, "Timeout should be a positive number of seconds");
       command.timeout = absl::Seconds(*seconds);

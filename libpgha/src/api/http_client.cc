@@ -100,10 +100,10 @@ absl::StatusOr<HttpResponse> HttpRequest(const std::string& method, const std::s
 ha::PeerStatus ParsePeerStatus(const std::string& name, const std::string& body) {
   ha::PeerStatus p;
   p.name = name;
-  Json doc = Json::parse(body, nullptr, false);
+  Json doc = ParseUntrustedJson(body);
   if (doc.is_discarded() || !doc.is_object()) return p;
   p.reachable = true;
-  std::string role = doc.value("role", "");
+  std::string role = JsonString(doc, "role");
   p.in_recovery = role != "primary" && role != "master";
   if (doc.contains("xlog") && doc["xlog"].is_object()) {
     const Json& x = doc["xlog"];
@@ -129,9 +129,9 @@ ha::PeerStatus ParsePeerStatus(const std::string& name, const std::string& body)
     }
   }
   if (p.nofailover) p.failover_priority = 0;
-  p.watchdog_failed = doc.value("watchdog_failed", false) == true;
+  p.watchdog_failed = JsonIsTrue(doc, "watchdog_failed");
   // A member that is not running cannot take over.
-  if (doc.value("state", "") != "running") p.reachable = false;
+  if (JsonString(doc, "state") != "running") p.reachable = false;
   return p;
 }
 

@@ -61,8 +61,10 @@ const ClusterWideGuc* FindGuc(const std::string& name) {
   return nullptr;
 }
 
+// `max` keeps every value, and the timing rule's arithmetic on it, inside an int: a value cut
+// to 32 bits (ttl 4294967295 became -1) or a sum that overflows would pass as valid.
 int ReadIntKey(const Json& doc, const char* key, int fallback, int min,
-               std::vector<std::string>* warnings, const char* unit = "s") {
+               std::vector<std::string>* warnings, const char* unit = "s", int max = 1000000000) {
   const Json& v = Child(doc, key);
   if (v.is_null()) return fallback;
   auto n = v.is_boolean() ? std::nullopt : ReadInt(v, unit);
@@ -73,6 +75,10 @@ int ReadIntKey(const Json& doc, const char* key, int fallback, int min,
   if (*n < min) {
     warnings->push_back(absl::StrCat(key, "=", *n, " can't be smaller than ", min, ", adjusting"));
     return min;
+  }
+  if (*n > max) {
+    warnings->push_back(absl::StrCat(key, "=", *n, " can't be larger than ", max, ", adjusting"));
+    return max;
   }
   return static_cast<int>(*n);
 }
@@ -128,9 +134,10 @@ DynamicConfig ParseDynamicConfig(const Json& doc_in, std::vector<std::string>* w
   d.raw = doc;
   // Timing: pgha's minimums (ttl 4, loop_wait 1, retry_timeout 1), then Patroni's adjustment of
   // loop_wait and retry_timeout so that loop_wait + 2*retry_timeout <= ttl.
-  d.loop_wait = ReadIntKey(doc, "loop_wait", 10, 1, warnings);
-  d.retry_timeout = ReadIntKey(doc, "retry_timeout", 10, 1, warnings);
-  d.ttl = ReadIntKey(doc, "ttl", 30, 4, warnings);
+  // Maxima: a day for ttl, an hour for loop_wait and retry_timeout (docs/configuration.md).
+  d.loop_wait = ReadIntKey(doc, "loop_wait", 10, 1, warnings, "s", 3600);
+  d.retry_timeout = ReadIntKey(doc, "retry_timeout", 10, 1, warnings, "s", 3600);
+  d.ttl = ReadIntKey(doc, "ttl", 30, 4, warnings, "s", 86400);
   if (1 + 2 * d.retry_timeout > d.ttl) {
     int retry = (d.ttl - 1) / 2;
     warnings->push_back(absl::StrCat(

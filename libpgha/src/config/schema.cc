@@ -80,6 +80,8 @@ std::optional<int64_t> ReadInt(const Json& value, const std::string& unit) {
   if (value.is_number_integer()) return value.get<int64_t>();
   if (value.is_number_float()) {
     double d = value.get<double>();
+    // Outside int64's range the cast is undefined behaviour: not an integer we can use.
+    if (!(d > -9.2e18 && d < 9.2e18)) return std::nullopt;
     if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
     return std::nullopt;
   }

@@ -1,6 +1,7 @@
 // Patroni's configuration keys (local YAML and dynamic configuration) with their types and
 // ranges. Source: Patroni's docs/yaml_configuration.rst, docs/dynamic_configuration.rst and
 // patroni/validator.py; pgha-specific differences are listed in docs/compatibility.md.
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -228,7 +229,7 @@ SpecPtr Slots() {
           Opt("failover", Bool()),
       }),
       [](const Json& v, const KeyPath& path, Validator& val) {
-        if (v.value("type", "physical") == "logical" &&
+        if (JsonString(v, "type", "physical") == "logical" &&
             (!v.contains("database") || !v.contains("plugin"))) {
           val.Error(path, "a logical slot needs database and plugin", false);
         }
@@ -604,9 +605,13 @@ SpecPtr DynamicConfigSpec() {
                                           Opt("database", Str()), Opt("plugin", Str())}))),
       }),
       [](const Json& v, const KeyPath& path, Validator& val) {
-        int64_t ttl = ReadInt(v.value("ttl", Json(30)), "s").value_or(30);
-        int64_t loop_wait = ReadInt(v.value("loop_wait", Json(10)), "s").value_or(10);
-        int64_t retry = ReadInt(v.value("retry_timeout", Json(10)), "s").value_or(10);
+        // Clamped as the dynamic configuration clamps them (a day, an hour, an hour), so the
+        // rule's arithmetic cannot overflow.
+        int64_t ttl = std::clamp<int64_t>(ReadInt(v.value("ttl", Json(30)), "s").value_or(30), 4, 86400);
+        int64_t loop_wait =
+            std::clamp<int64_t>(ReadInt(v.value("loop_wait", Json(10)), "s").value_or(10), 1, 3600);
+        int64_t retry =
+            std::clamp<int64_t>(ReadInt(v.value("retry_timeout", Json(10)), "s").value_or(10), 1, 3600);
         if (loop_wait + 2 * retry > ttl) {
           KeyPath at = path;
           at.push_back(v.contains("retry_timeout") ? "retry_timeout" : "ttl");

@@ -79,8 +79,14 @@ bool ParseYamlInt(std::string t, int64_t* out) {
 
 }  // namespace
 
+// No boolean, integer or float of YAML 1.1 is this long; longer text stays a string without
+// going through std::regex, which recurses once per character (a 30,000-digit scalar overflowed
+// the stack).
+constexpr size_t kMaxTypedScalar = 256;
+
 Json ResolvePlainScalar(const std::string& text) {
   if (IsNull(text)) return Json(nullptr);
+  if (text.size() > kMaxTypedScalar) return Json(text);
   if (std::regex_match(text, BoolRe())) {
     char c = text[0] | 0x20;
     return Json(c == 'y' || c == 't' || (c == 'o' && (text[1] | 0x20) == 'n'));

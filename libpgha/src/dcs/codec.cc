@@ -13,7 +13,7 @@ namespace pgha::dcs {
 namespace {
 
 absl::StatusOr<Json> ParseJson(const std::string& value) {
-  Json doc = Json::parse(value, nullptr, /*allow_exceptions=*/false);
+  Json doc = ParseUntrustedJson(value);
   if (doc.is_discarded()) {
     return absl::InvalidArgumentError(
         absl::StrCat("not JSON: '", value.size() > 80 ? value.substr(0, 80) + "..." : value, "'"));
@@ -106,7 +106,7 @@ absl::StatusOr<Member> DecodeMember(const std::string& name, const std::string& 
   m.replication_state = ReadText(doc, "replication_state");
   if (doc.contains("tags") && doc["tags"].is_object()) m.tags = doc["tags"];
   m.proxy_url = ReadText(doc, "proxy_url");
-  m.pending_restart = doc.value("pending_restart", false) == true;
+  m.pending_restart = JsonIsTrue(doc, "pending_restart");
   if (doc.contains("scheduled_restart")) m.scheduled_restart = doc["scheduled_restart"];
   m.pause = doc.contains("pause") && doc["pause"] == true;
   if (doc.contains("checkpoint_after_promote") && doc["checkpoint_after_promote"].is_boolean()) {

@@ -69,9 +69,9 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
       return;
     case Command::Kind::kSwitchover: {
       dcs::FailoverRequest f;
-      f.leader = p.value("leader", "");
-      f.candidate = p.value("candidate", "");
-      f.scheduled_at_text = p.value("scheduled_at", "");
+      f.leader = JsonString(p, "leader");
+      f.candidate = JsonString(p, "candidate");
+      f.scheduled_at_text = JsonString(p, "scheduled_at");
       if (!f.scheduled_at_text.empty()) {
         auto t = dcs::ParseTimestamp(f.scheduled_at_text);
         if (t.ok()) f.scheduled_at_text = dcs::FormatTimestamp(*t);

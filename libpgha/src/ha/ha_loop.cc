@@ -203,7 +203,19 @@ HaLoop::~HaLoop() = default;
 
 std::string HaLoop::RunCycle() {
   if (reload_requested_.exchange(false)) impl_->commands.RequestReload();
-  std::string line = impl_->Cycle(&exit_reason_);
+  std::string line;
+  // The last resort: whatever escaped (a library that throws on input it should have refused)
+  // ends this cycle, logged, not the daemon. Every node running the same input must not all
+  // die at once; the write guard keeps enforcing the deadline meanwhile.
+  try {
+    line = impl_->Cycle(&exit_reason_);
+  } catch (const std::exception& e) {
+    line = absl::StrCat("the HA cycle failed: ", e.what());
+    PGHA_LOG(ERROR) << line;
+  } catch (...) {
+    line = "the HA cycle failed with an unknown exception";
+    PGHA_LOG(ERROR) << line;
+  }
   if (line != impl_->last_message || !absl::StartsWith(line, "no action")) {
     PGHA_LOG(INFO) << line;
   } else {

@@ -71,14 +71,18 @@ class ThreadWriteGuard final : public WriteGuard {
   // The guard thread: fences at the deadlines, and keeps the fencer told of the current state.
   void Run() {
     std::unique_lock<std::mutex> lock(mu_);
-    uint64_t sent_generation = 0;
+    // What the connected fencer was last told; none after a (re)connection, so that a fencer
+    // that was restarted learns the current state at once.
+    std::optional<uint64_t> sent_generation;
     absl::Time retry_fencer_at = absl::InfinitePast();
     while (!stop_) {
       absl::Time now = SteadyNow();
       if (armed_) {
         if (now >= armed_->kill) {
+          WriteDeadline fenced = *armed_;
           Fence(pg::FenceStage::kKill, lock);
-          armed_.reset();
+          // Unless the loop re-armed meanwhile (a refresh that came in while we fenced).
+          if (armed_ && *armed_ == fenced) armed_.reset();
           continue;
         }
         if (now >= armed_->stop_writes && !stop_writes_done_) {
@@ -88,27 +92,24 @@ class ThreadWriteGuard final : public WriteGuard {
         }
       }
       bool fencer_wanted = options_.fencer_mode != FencerMode::kOff;
+      if (!link_.connected()) sent_generation.reset();
       // Generation 0: the loop has said nothing yet; connect (start the fencer) but leave its
-      // state alone until the first decision.
-      bool need_send = sent_generation != generation_;
-      if (fencer_wanted && (need_send || !link_.connected()) && now >= retry_fencer_at) {
+      // state alone until the first decision (a predecessor's deadline may still hold).
+      bool need_send = generation_ != 0 && sent_generation != generation_;
+      bool need_work = need_send || !link_.connected();
+      if (fencer_wanted && need_work && now >= retry_fencer_at) {
         uint64_t generation = generation_;
         std::optional<WriteDeadline> state = armed_;
         lock.unlock();
         bool ok = need_send ? TellFencer(state) : link_.Request("STATUS").ok();
         lock.lock();
-        if (ok) {
-          sent_generation = generation;
-        } else {
-          retry_fencer_at = SteadyNow() + absl::Seconds(1);
-        }
+        if (ok && need_send) sent_generation = generation;
+        if (!ok) retry_fencer_at = SteadyNow() + absl::Seconds(1);
         continue;
       }
       absl::Time wake = absl::InfiniteFuture();
       if (armed_) wake = stop_writes_done_ ? armed_->kill : armed_->stop_writes;
-      if (fencer_wanted && (sent_generation != generation_ || !link_.connected())) {
-        wake = std::min(wake, retry_fencer_at);
-      }
+      if (fencer_wanted && need_work) wake = std::min(wake, retry_fencer_at);
       // Check the fencer's connection every few seconds so that a killed fencer is restarted.
       if (fencer_wanted) wake = std::min(wake, now + absl::Seconds(2));
       cv_.wait_until(lock, ToSteady(wake));

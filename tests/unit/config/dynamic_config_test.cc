@@ -56,6 +56,22 @@ TEST_CASE("timing values are adjusted the way Patroni adjusts them") {
   }
 }
 
+TEST_CASE("ttl 4294967295, loop_wait 4294967296, retry_timeout 2147483647: clamped, never cut or overflowed") {
+  std::vector<std::string> w;
+  DynamicConfig d = ParseDynamicConfig(
+      {{"ttl", 4294967295LL}, {"loop_wait", 4294967296LL}, {"retry_timeout", 2147483647LL}}, &w);
+  CHECK(d.ttl == 86400);
+  CHECK(d.loop_wait >= 1);
+  CHECK(d.retry_timeout >= 1);
+  CHECK(d.retry_timeout <= 3600);
+  CHECK(d.loop_wait + 2 * d.retry_timeout <= d.ttl);
+  CHECK_FALSE(w.empty());
+  std::vector<std::string> w2;
+  DynamicConfig negative = ParseDynamicConfig({{"ttl", -1}, {"loop_wait", 0}}, &w2);
+  CHECK(negative.ttl == 4);
+  CHECK(negative.loop_wait >= 1);
+}
+
 TEST_CASE("garbage in the dynamic configuration is warned about and replaced by defaults") {
   std::vector<std::string> w;
   DynamicConfig d = ParseDynamicConfig(

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "pgha/dcs/codec.h"
 #include "reference_dump.h"
@@ -71,6 +72,30 @@ TEST_CASE("lenient decoding: legacy forms are read, garbage is refused with a re
   CHECK_FALSE(DecodeHistory("{}").ok());
   CHECK_FALSE(DecodeSync("nope").ok());
   CHECK_FALSE(DecodeFailover("{\"leader\":\"a\",\"scheduled_at\":\"tomorrow\"}").ok());
+}
+
+TEST_CASE("a member key whose pending_restart is not a boolean is read, not thrown on") {
+  for (const char* value : {"\"yes\"", "1", "[true]", "{\"a\": 1}", "null"}) {
+    INFO(value);
+    std::string doc = absl::StrCat(R"({"conn_url": "postgres://127.0.0.1:5432/postgres", "pending_restart": )", value, "}");
+    auto m = DecodeMember("n", doc);
+    REQUIRE(m.ok());
+    CHECK_FALSE(m->pending_restart);
+  }
+  CHECK(DecodeMember("n", R"({"conn_url": "postgres://127.0.0.1:5432/postgres", "pending_restart": true})")->pending_restart);
+}
+
+TEST_CASE("a deeply nested DCS value is refused before it is parsed") {
+  std::string deep = absl::StrCat(R"({"conn_url": "postgres://127.0.0.1:5432/postgres", "tags": )",
+                                  std::string(100000, '['), std::string(100000, ']'), "}");
+  CHECK_FALSE(DecodeMember("n", deep).ok());
+  CHECK_FALSE(DecodeHistory(std::string(5000, '[')).ok());
+  // Brackets inside strings are text, not nesting.
+  std::string in_string = absl::StrCat(R"({"conn_url": "postgres://127.0.0.1:5432/postgres", "state": ")",
+                                       std::string(1000, '['), R"("})");
+  CHECK(DecodeMember("n", in_string).ok());
+  CHECK(ParseUntrustedJson(std::string(64, '[') + std::string(64, ']')).is_array());
+  CHECK(ParseUntrustedJson(std::string(65, '[') + std::string(65, ']')).is_discarded());
 }
 
 TEST_CASE("a cluster with garbage keeps what it can, and says what it dropped") {
