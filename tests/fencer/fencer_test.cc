@@ -77,7 +77,12 @@ class Client {
     connected_ = WaitFor([&] { return ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0; },
                          absl::Seconds(10));
   }
-  ~Client() { ::close(fd_); }
+  ~Client() { Close(); }
+  // The daemon's end of the connection goes away (it died).
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
   bool connected() const { return connected_; }
   std::string Ask(const std::string& line) {
     std::string out = line + "\n";
@@ -102,6 +107,25 @@ std::unique_ptr<ServerProcess> StartFencer(const Server& s) {
   return p;
 }
 
+std::string ArmRequest(absl::Duration stop_writes_in, absl::Duration kill_in) {
+  int64_t now = MonoNs(absl::ZeroDuration());
+  return absl::StrCat("ARM ", now + absl::ToInt64Nanoseconds(stop_writes_in), " ",
+                      now + absl::ToInt64Nanoseconds(kill_in));
+}
+
+// A server, its fencer, and a daemon's connection to it (HELLO done).
+struct Guarded {
+  explicit Guarded(bool standby) : pg(standby), postmaster(pg.Postmaster()), fencer(StartFencer(pg)), c(pg.socket()) {
+    REQUIRE(postmaster > 0);
+    REQUIRE(c.connected());
+    REQUIRE(c.Ask("HELLO " + pg.data()) == "OK");
+  }
+  Server pg;
+  pid_t postmaster;
+  std::unique_ptr<ServerProcess> fencer;
+  Client c;
+};
+
 std::vector<pid_t> Children(pid_t parent) {
   std::vector<pid_t> out;
   DIR* d = ::opendir("/proc");
@@ -121,44 +145,31 @@ std::vector<pid_t> Children(pid_t parent) {
 bool Gone(pid_t pid) { return ::kill(pid, 0) != 0; }
 
 TEST_CASE("renewed, the fencer leaves the primary alone; unrenewed, it stops it") {
-  Server pg(false);
-  pid_t postmaster = pg.Postmaster();
-  REQUIRE(postmaster > 0);
-  auto fencer = StartFencer(pg);
-  Client c(pg.socket());
-  REQUIRE(c.connected());
-  CHECK(c.Ask("HELLO /somewhere/else").rfind("ERR", 0) == 0);
-  REQUIRE(c.Ask("HELLO " + pg.data()) == "OK");
+  Guarded g(false);
+  CHECK(g.c.Ask("HELLO /somewhere/else").rfind("ERR", 0) == 0);
   // Renewed every 200 ms with a deadline 1 s ahead, for 3 s: past three deadlines it would
   // have had, had it not been renewed.
   absl::Time until = absl::Now() + absl::Seconds(3);
   while (absl::Now() < until) {
-    REQUIRE(c.Ask(absl::StrCat("ARM ", MonoNs(absl::Seconds(1)), " ", MonoNs(absl::Milliseconds(1500)))) == "OK");
+    REQUIRE(g.c.Ask(ArmRequest(absl::Seconds(1), absl::Milliseconds(1500))) == "OK");
     WaitFor([] { return false; }, absl::Milliseconds(200));
-    REQUIRE(!Gone(postmaster));
+    REQUIRE(!Gone(g.postmaster));
   }
-  CHECK(c.Ask("STATUS").rfind("ARMED", 0) == 0);
+  CHECK(g.c.Ask("STATUS").rfind("ARMED", 0) == 0);
   // No more renewals: the fast shutdown, then nothing left.
-  CHECK(WaitFor([&] { return Gone(postmaster) || pg.Postmaster() == 0; }, absl::Seconds(30)));
-  CHECK(c.Ask("STATUS").find("FIRED 1") != std::string::npos);
-  std::string log = ReadFile(pg.Sub("fencer.log"));
-  CHECK(log.find("fast shutdown requested") != std::string::npos);
+  CHECK(WaitFor([&] { return Gone(g.postmaster) || g.pg.Postmaster() == 0; }, absl::Seconds(30)));
+  CHECK(g.c.Ask("STATUS").find("FIRED 1") != std::string::npos);
+  CHECK(ReadFile(g.pg.Sub("fencer.log")).find("fast shutdown requested") != std::string::npos);
 }
 
 TEST_CASE("at the kill deadline every process of the server dies at once") {
-  Server pg(false);
-  pid_t postmaster = pg.Postmaster();
-  REQUIRE(postmaster > 0);
-  std::vector<pid_t> children = Children(postmaster);
+  Guarded g(false);
+  std::vector<pid_t> children = Children(g.postmaster);
   REQUIRE(children.size() >= 3);  // checkpointer, background writer, walwriter, ...
-  auto fencer = StartFencer(pg);
-  Client c(pg.socket());
-  REQUIRE(c.Ask("HELLO " + pg.data()) == "OK");
   // Both stages due at once: the kill comes first.
-  int64_t at = MonoNs(absl::Milliseconds(300));
-  REQUIRE(c.Ask(absl::StrCat("ARM ", at, " ", at)) == "OK");
-  CHECK(WaitFor([&] { return c.Ask("STATUS").rfind("DISARMED", 0) == 0; }, absl::Seconds(10)));
-  CHECK(ReadFile(pg.Sub("fencer.log")).find("killed postmaster") != std::string::npos);
+  REQUIRE(g.c.Ask(ArmRequest(absl::Milliseconds(300), absl::Milliseconds(300))) == "OK");
+  CHECK(WaitFor([&] { return g.c.Ask("STATUS").rfind("DISARMED", 0) == 0; }, absl::Seconds(10)));
+  CHECK(ReadFile(g.pg.Sub("fencer.log")).find("killed postmaster") != std::string::npos);
   for (pid_t child : children) {
     INFO("child " << child);
     CHECK(WaitFor([&] { return Gone(child); }, absl::Seconds(5)));
@@ -167,44 +178,30 @@ TEST_CASE("at the kill deadline every process of the server dies at once") {
 
 TEST_CASE("the fencer never touches a standby or a disarmed primary") {
   SECTION("a standby past its deadline") {
-    Server pg(true);
-    pid_t postmaster = pg.Postmaster();
-    REQUIRE(postmaster > 0);
-    auto fencer = StartFencer(pg);
-    Client c(pg.socket());
-    REQUIRE(c.Ask("HELLO " + pg.data()) == "OK");
-    REQUIRE(c.Ask(absl::StrCat("ARM ", MonoNs(absl::Milliseconds(100)), " ", MonoNs(absl::Milliseconds(200)))) == "OK");
-    REQUIRE(WaitFor([&] { return c.Ask("STATUS").rfind("DISARMED", 0) == 0; }, absl::Seconds(10)));
-    CHECK(c.Ask("STATUS") == "DISARMED FIRED 0");
-    CHECK(!Gone(postmaster));
-    CHECK(ReadFile(pg.Sub("fencer.log")).find("left alone") != std::string::npos);
+    Guarded g(true);
+    REQUIRE(g.c.Ask(ArmRequest(absl::Milliseconds(100), absl::Milliseconds(200))) == "OK");
+    REQUIRE(WaitFor([&] { return g.c.Ask("STATUS").rfind("DISARMED", 0) == 0; }, absl::Seconds(10)));
+    CHECK(g.c.Ask("STATUS") == "DISARMED FIRED 0");
+    CHECK(!Gone(g.postmaster));
+    CHECK(ReadFile(g.pg.Sub("fencer.log")).find("left alone") != std::string::npos);
   }
   SECTION("a primary disarmed before its deadline") {
-    Server pg(false);
-    pid_t postmaster = pg.Postmaster();
-    auto fencer = StartFencer(pg);
-    Client c(pg.socket());
-    REQUIRE(c.Ask("HELLO " + pg.data()) == "OK");
-    REQUIRE(c.Ask(absl::StrCat("ARM ", MonoNs(absl::Milliseconds(500)), " ", MonoNs(absl::Milliseconds(700)))) == "OK");
-    REQUIRE(c.Ask("DISARM") == "OK");
+    Guarded g(false);
+    REQUIRE(g.c.Ask(ArmRequest(absl::Milliseconds(500), absl::Milliseconds(700))) == "OK");
+    REQUIRE(g.c.Ask("DISARM") == "OK");
     WaitFor([] { return false; }, absl::Seconds(1));  // past both deadlines it no longer has
-    CHECK(c.Ask("STATUS") == "DISARMED FIRED 0");
-    CHECK(!Gone(postmaster));
+    CHECK(g.c.Ask("STATUS") == "DISARMED FIRED 0");
+    CHECK(!Gone(g.postmaster));
   }
 }
 
 TEST_CASE("the fencer keeps its deadline when its daemon disconnects") {
-  Server pg(false);
-  pid_t postmaster = pg.Postmaster();
-  auto fencer = StartFencer(pg);
-  {
-    Client c(pg.socket());
-    REQUIRE(c.Ask("HELLO " + pg.data()) == "OK");
-    REQUIRE(c.Ask(absl::StrCat("ARM ", MonoNs(absl::Milliseconds(500)), " ", MonoNs(absl::Seconds(2)))) == "OK");
-  }  // the daemon died
-  CHECK(WaitFor([&] { return Gone(postmaster) || pg.Postmaster() == 0; }, absl::Seconds(30)));
-  Client again(pg.socket());  // a restarted daemon finds it
-  CHECK(again.Ask("HELLO " + pg.data()) == "OK");
+  Guarded g(false);
+  REQUIRE(g.c.Ask(ArmRequest(absl::Milliseconds(500), absl::Seconds(2))) == "OK");
+  g.c.Close();  // the daemon died
+  CHECK(WaitFor([&] { return Gone(g.postmaster) || g.pg.Postmaster() == 0; }, absl::Seconds(30)));
+  Client again(g.pg.socket());  // a restarted daemon finds it
+  CHECK(again.Ask("HELLO " + g.pg.data()) == "OK");
   CHECK(again.Ask("STATUS").find("FIRED 1") != std::string::npos);
 }
 
