@@ -55,7 +55,8 @@ struct Node {
 };
 
 Node MakeNode(const testing::TempDir& root, const std::string& name,
-              const std::string& extra_postgresql = "", const std::string& bin_dir = "") {
+              const std::string& extra_postgresql = "", const std::string& bin_dir = "",
+              const std::string& extra_parameters = "") {
   Node n;
   n.spec.name = name;
   n.spec.dir = root.Sub(name);
@@ -63,6 +64,7 @@ Node MakeNode(const testing::TempDir& root, const std::string& name,
   n.spec.api_port = testing::FreePort();
   n.spec.bin_dir = bin_dir;
   n.spec.extra_postgresql = extra_postgresql;
+  n.spec.extra_parameters = extra_parameters;
   fs::create_directories(n.spec.dir);
   std::string path = root.WriteFile(name + ".yml", testing::NodeYaml(n.spec));
   auto loaded = config::LoadLocalConfig(path, {});
@@ -258,6 +260,23 @@ TEST_CASE("a broken bin_dir gives a clear error and touches no data") {
   REQUIRE_OK(good.pg->Start(std::nullopt, false, absl::Seconds(60)));
   CHECK(HasRow(good, "keep", "precious"));
   CHECK_OK(good.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+TEST_CASE("role passwords set at bootstrap stay out of the server log under log_statement=all") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  Node n = MakeNode(root, "n", "", "", "    log_statement: all\n    log_min_duration_statement: 0\n");
+  REQUIRE_OK(n.pg->Bootstrap());
+  REQUIRE_OK(n.Sql("SELECT 'after the roles'"));
+  std::string log = testing::ReadFile(n.spec.dir + "/data/postmaster.log");
+  // Statement logging was on (the check below could fail)...
+  CHECK(log.find("after the roles") != std::string::npos);
+  // ...and no password of the configuration reached the log.
+  for (const char* secret : {"super secret", "rep-pass", "rewind-pass"}) {
+    INFO(secret);
+    CHECK(log.find(secret) == std::string::npos);
+  }
+  CHECK_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
 TEST_CASE("an occupied port gives a clear error and touches no data") {

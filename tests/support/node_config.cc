@@ -62,6 +62,7 @@ std::string NodeYaml(const NodeSpec& s) {
       "    unix_socket_directories: '", s.dir, "'\n",
       "    shared_buffers: 16MB\n",
       "    fsync: 'off'\n",
+      s.extra_parameters,
       "  pg_hba:\n",
       "    - local all all trust\n",
       "    - host all all 127.0.0.1/32 scram-sha-256\n",

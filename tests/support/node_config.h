@@ -25,6 +25,7 @@ struct NodeSpec {
   bool synchronous_mode = false;
   std::string extra_dynamic;   // YAML lines appended under bootstrap.dcs (indented 4)
   std::string extra_postgresql;  // YAML lines appended under postgresql (indented 2)
+  std::string extra_parameters;  // YAML lines appended under postgresql.parameters (indented 4)
   std::string extra_top;         // YAML appended at the top level
   std::string restapi_extra;     // YAML lines under restapi (indented 2)
   std::string log_dir;           // log.dir; logs go to stderr (the harness's file) when empty

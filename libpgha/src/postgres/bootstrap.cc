@@ -125,6 +125,20 @@ absl::Status LibpqController::RunCustomBootstrap() {
 }
 
 absl::Status LibpqController::CreateRoles(bool set_superuser_password) {
+  // The statements below carry passwords: keep them out of the server log whatever
+  // log_statement, log_min_duration_statement or log_min_error_statement say (as Patroni does),
+  // and restore the session's settings afterwards on every path.
+  PGHA_RETURN_IF_ERROR(Query("SET log_statement TO 'none'").status());
+  PGHA_RETURN_IF_ERROR(Query("SET log_min_duration_statement TO -1").status());
+  PGHA_RETURN_IF_ERROR(Query("SET log_min_error_statement TO 'panic'").status());
+  absl::Status created = CreateRolesQuietly(set_superuser_password);
+  for (const char* guc : {"log_statement", "log_min_duration_statement", "log_min_error_statement"}) {
+    (void)Query(absl::StrCat("RESET ", guc));
+  }
+  return created;
+}
+
+absl::Status LibpqController::CreateRolesQuietly(bool set_superuser_password) {
   // format() quotes identifiers and literals server-side: no hand-written SQL escaping.
   auto exec_formatted = [&](const std::string& fmt, const std::vector<std::string>& args) -> absl::Status {
     std::string select = "SELECT pg_catalog.format($1";

@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -46,8 +49,16 @@ std::string LibpqController::ConfigDir() const {
 
 std::string LibpqController::PgpassPath() const {
   if (!pgconf().pgpass.empty()) return pgconf().pgpass;
+  // ~/pgpass as Patroni; never a world-writable directory such as /tmp, where another user
+  // could plant the file (or a link) first: without HOME, the user database's home; failing
+  // that, beside the data directory, which only this user may write.
   const char* home = std::getenv("HOME");
-  return absl::StrCat(home != nullptr ? home : "/tmp", "/pgpass");
+  if (home != nullptr && *home == '/') return absl::StrCat(home, "/pgpass");
+  if (passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr && *pw->pw_dir == '/') {
+    return absl::StrCat(pw->pw_dir, "/pgpass");
+  }
+  std::string data = DataDir();
+  return absl::StrCat(data.substr(0, data.find_last_of('/') + 1), "pgpass");
 }
 
 std::string LibpqController::ListenAddresses() const {

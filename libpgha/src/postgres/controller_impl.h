@@ -77,6 +77,8 @@ class LibpqController final : public PostgresController {
   // Moves the data directory aside to <data_dir>.failed (after a failed bootstrap).
   void MoveDataDirAside();
   absl::Status CreateRoles(bool set_superuser_password);
+  // CreateRoles with the statement logging already turned off.
+  absl::Status CreateRolesQuietly(bool set_superuser_password);
   absl::Status RunCustomBootstrap();
   absl::Status RunInitdb();
   absl::Status RunPostBootstrap();
