@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -35,6 +36,15 @@ std::string GucText(const Json& value) {
   return value.dump();
 }
 
+// What PostgreSQL accepts as a parameter name: letters, digits, '_', and '.' for extensions'.
+bool IsGucName(const std::string& name) {
+  if (name.empty() || name.size() > 63 || absl::ascii_isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
 std::string PgpassField(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -47,12 +57,23 @@ std::string PgpassField(const std::string& s) {
 }  // namespace
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& content, int mode) {
-  std::string tmp = absl::StrCat(path, ".pgha-tmp");
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A fresh name each time, created exclusively (mkostemp: O_EXCL, so never through a file or
+  // link someone put there first), in the target's directory so that the rename is atomic.
+  std::string pattern = absl::StrCat(path, ".pgha-XXXXXX");
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  int fd = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd < 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
   }
-  ::fchmod(fd, mode);
+  std::string tmp(name.data());
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot set the mode of ", path, ": ", std::strerror(err)));
+  }
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -64,7 +85,12 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& con
     }
     done += static_cast<size_t>(n);
   }
-  ::fsync(fd);
+  if (::fsync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return absl::FailedPreconditionError(absl::StrCat("cannot write ", path, ": ", std::strerror(err)));
+  }
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
@@ -82,7 +108,11 @@ std::string QuoteGucValue(const Json& value) {
       out += "''";
     } else if (c == '\\') {
       out += "\\\\";
-    } else {
+    } else if (c == '\n') {
+      out += "\\n";  // a raw line break would end the value and start a line of its own
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c != '\0') {
       out.push_back(c);
     }
   }
@@ -125,6 +155,7 @@ std::string RenderPostgresqlConf(const ConfFileInputs& in) {
   for (auto it = in.parameters.begin(); it != in.parameters.end(); ++it) {
     std::string name = absl::AsciiStrToLower(it.key());
     if (name == "listen_addresses" || name == "port" || name == "cluster_name") continue;
+    if (!IsGucName(name)) continue;  // a line break or '=' in a name would write lines of its own
     if (it.value().is_null()) continue;
     lines[name] = QuoteGucValue(it.value());
   }
