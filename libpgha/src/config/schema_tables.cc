@@ -161,6 +161,59 @@ void CheckWatchdogMode(const Json& v, const KeyPath& path, Validator& val) {
   val.Error(path, "expected off, automatic or required");
 }
 
+// Why `text` cannot be part of a DCS key or a file name, or "" when it can: a member name and
+// the scope become path components (/service/<scope>/members/<name>), application_name and
+// replication slot names.
+std::string KeyTextProblem(const std::string& text) {
+  if (text.empty()) return "must not be empty";
+  if (text == "." || text == "..") return "must not be '.' or '..'";
+  if (text.size() > 255) return "is longer than 255 bytes";
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) return "must not contain control characters (line breaks, NUL, ...)";
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // A well-formed UTF-8 sequence (no overlong forms, no surrogates).
+    int extra = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : -1;
+    if (extra < 0) return "is not valid UTF-8";
+    uint32_t cp = c & (0x3f >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      if (i + k >= text.size()) return "is not valid UTF-8";
+      unsigned char cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xc0) != 0x80) return "is not valid UTF-8";
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (extra == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+      return "is not valid UTF-8";
+    }
+    i += static_cast<size_t>(extra) + 1;
+  }
+  return "";
+}
+
+void CheckKeyComponent(const Json& v, const KeyPath& path, Validator& val) {
+  if (!v.is_string()) return;
+  std::string text = v.get<std::string>();
+  std::string problem = KeyTextProblem(text);
+  if (problem.empty() && text.find('/') != std::string::npos) problem = "must not contain '/'";
+  if (!problem.empty()) val.Error(path, problem);
+}
+
+void CheckNamespace(const Json& v, const KeyPath& path, Validator& val) {
+  if (!v.is_string()) return;
+  std::string text = v.get<std::string>();
+  for (absl::string_view part : absl::StrSplit(text, '/', absl::SkipEmpty())) {
+    std::string problem = KeyTextProblem(std::string(part));
+    if (!problem.empty()) {
+      val.Error(path, absl::StrCat("each part ", problem));
+      return;
+    }
+  }
+}
+
 void CheckFencerMode(const Json& v, const KeyPath& path, Validator& val) {
   if (v.is_boolean() && !v.get<bool>()) return;  // plain `off` resolves to false
   if (v.is_string()) {
@@ -639,9 +692,9 @@ SpecPtr DynamicConfigSpec() {
 SpecPtr LocalConfigSpec() {
   static const SpecPtr spec = WithCheck(
       Map({
-          Req("name", Str()),
-          Req("scope", Str()),
-          Opt("namespace", Str()),
+          Req("name", WithCheck(Str(), CheckKeyComponent)),
+          Req("scope", WithCheck(Str(), CheckKeyComponent)),
+          Opt("namespace", WithCheck(Str(), CheckNamespace)),
           Opt("thread_pool_size", Int(1)),
           Opt("thread_stack_size", Int(65536)),
           Opt("log", LogSection()),

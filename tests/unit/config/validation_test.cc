@@ -41,6 +41,35 @@ TEST_CASE("the minimal configuration is valid and typed with Patroni's defaults"
   CHECK_FALSE(c.bootstrap.present);
 }
 
+TEST_CASE("a name or scope that would corrupt a DCS key or a path is refused where it stands") {
+  struct Bad {
+    std::string yaml;  // replaces `name: node1`
+    const char* key;
+    const char* why;
+  };
+  std::vector<Bad> bad = {
+      {"name: ''", "name", "must not be empty"},
+      {"name: a/b", "name", "must not contain '/'"},
+      {"name: '..'", "name", "must not be '.' or '..'"},
+      {"name: \"a\\nb\"", "name", "control characters"},
+      {"name: \"a\\0b\"", "name", "control characters"},
+      {std::string("name: a\xff") + "b", "name", "not valid UTF-8"},  // a raw byte, not an escape
+  };
+  for (const auto& b : bad) {
+    INFO(b.yaml);
+    auto r = Load(Replace("name: node1", b.yaml));
+    CHECK_FALSE(r.ok());
+    auto d = FindDiagnostic(r.diagnostics, b.key, b.why);
+    INFO(DumpDiagnostics(r.diagnostics));
+    REQUIRE(d);
+    CHECK(d->ToString().rfind("t.yml:", 0) == 0);
+  }
+  auto scope = Load(Replace("scope: demo", "scope: ../demo"));
+  CHECK_FALSE(scope.ok());
+  CHECK(FindDiagnostic(scope.diagnostics, "scope", "must not contain '/'"));
+  CHECK(Load(Replace("name: node1", "name: nœud-1")).ok());  // UTF-8 is fine
+}
+
 TEST_CASE("a missing required key names the key and points at its parent") {
   auto r = Load(Replace("  data_dir: /nonexistent/pgha-data\n", ""));
   CHECK_FALSE(r.ok());
