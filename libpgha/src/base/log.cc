@@ -120,12 +120,37 @@ absl::Status ConfigureLogFile(const FileOptions& options) {
   return absl::OkStatus();
 }
 
+// One record, one line: a line break or other control character in a message (a request path,
+// a DCS value, a peer's answer) is written as an escape, so nobody can forge log lines.
+std::string OneLine(const std::string& message) {
+  std::string out;
+  out.reserve(message.size());
+  for (char ch : message) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out.push_back('\t');
+    } else if (c < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  return out;
+}
+
 void Write(Level level, const std::string& message) {
   absl::Time now = absl::Now();
   std::string line = absl::StrCat(
       absl::FormatTime("%Y-%m-%d %H:%M:%S", now, absl::LocalTimeZone()), ",",
       absl::FormatTime("%E3f", now, absl::LocalTimeZone()).substr(0, 3), " ", LevelName(level),
-      ": ", message, "\n");
+      ": ", OneLine(message), "\n");
   FileSink& sink = Sink();
   std::lock_guard<std::mutex> lock(sink.mu);
   if (sink.configured && sink.fd >= 0) {

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <regex>
 
@@ -39,6 +40,16 @@ TEST_CASE("log.dir: Patroni's file name and line format, rotation by size, file_
   // "2026-11-22 04:05:19,123 INFO: text", as Patroni's default format writes it.
   std::regex line(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO: line \d+ of the rotation test)");
   CHECK(std::regex_match(current.substr(0, current.find('\n')), line));
+}
+
+TEST_CASE("a message with line breaks stays one line: nobody can forge log lines") {
+  TempDir dir("pgha-log");
+  REQUIRE(log::ConfigureLogFile({.dir = dir.path(), .file_size = 100000, .file_num = 1, .mode = 0600}).ok());
+  PGHA_LOG(WARNING) << "bad request GET /x\n2026-01-01 00:00:00,000 INFO: forged\r\x01";
+  std::string text = ReadFile(dir.Sub("patroni.log"));
+  INFO(text);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+  CHECK(text.find("GET /x\\n2026-01-01 00:00:00,000 INFO: forged\\r\\x01\n") != std::string::npos);
 }
 
 TEST_CASE("a log.dir that cannot be written is an error naming the file") {
