@@ -36,7 +36,9 @@ std::string BuildConnInfo(const ConnParams& params) {
 
 std::string RedactedConnInfo(const ConnParams& params) {
   ConnParams copy = params;
-  if (copy.count("password") != 0) copy["password"] = "******";
+  for (const char* secret : {"password", "sslpassword"}) {
+    if (copy.count(secret) != 0) copy[secret] = "******";
+  }
   return BuildConnInfo(copy);
 }
 

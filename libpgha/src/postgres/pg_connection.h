@@ -17,7 +17,7 @@ namespace pgha::pg {
 // libpq keyword/value parameters; BuildConnInfo quotes them into a conninfo string.
 using ConnParams = std::map<std::string, std::string>;
 std::string BuildConnInfo(const ConnParams& params);
-// The same for logs: passwords replaced.
+// The same for logs: password and sslpassword replaced.
 std::string RedactedConnInfo(const ConnParams& params);
 
 struct QueryResult {
