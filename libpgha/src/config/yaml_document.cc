@@ -40,6 +40,13 @@ bool QuotedScalarIsClosed(const std::string& text, int pos) {
   return false;
 }
 
+// Limits on what one configuration file may expand to. Aliases are shared inside yaml-cpp but
+// copied by the conversion, so a 1 KB file of nested aliases (a "billion laughs") would expand
+// without end: the conversion counts what it produces and stops with a clear error.
+constexpr size_t kMaxYamlBytes = 4 << 20;
+constexpr size_t kMaxYamlValues = 200000;
+constexpr size_t kMaxYamlDepth = 64;
+
 class Converter {
  public:
   Converter(const std::string& text, const std::string& file, ConfigDocument* doc,
@@ -47,6 +54,16 @@ class Converter {
       : text_(text), file_(file), doc_(doc), diagnostics_(diagnostics) {}
 
   Json Convert(const YAML::Node& node, const KeyPath& path) {
+    if (over_limit_) return Json(nullptr);
+    if (++values_ > kMaxYamlValues || path.size() > kMaxYamlDepth) {
+      over_limit_ = true;
+      diagnostics_->Error(PosFromMark(file_, node.Mark()), DottedPath(path),
+                          values_ > kMaxYamlValues
+                              ? absl::StrCat("the file expands to more than ", kMaxYamlValues,
+                                             " values (aliases included): refused")
+                              : absl::StrCat("nested deeper than ", kMaxYamlDepth, " levels: refused"));
+      return Json(nullptr);
+    }
     doc_->value_pos[path] = PosFromMark(file_, node.Mark());
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -123,6 +140,8 @@ class Converter {
   const std::string& file_;
   ConfigDocument* doc_;
   Diagnostics* diagnostics_;
+  size_t values_ = 0;
+  bool over_limit_ = false;
 };
 
 void ErasePositionsUnder(const KeyPath& prefix, std::map<KeyPath, SourcePos>* positions) {
@@ -227,6 +246,11 @@ SourcePos ConfigDocument::ValuePosOf(const KeyPath& path) const {
 
 bool ParseYaml(const std::string& text, const std::string& file_name, ConfigDocument* doc,
                Diagnostics* diagnostics) {
+  if (text.size() > kMaxYamlBytes) {
+    diagnostics->Error(SourcePos{file_name, 1, 1}, "",
+                       absl::StrCat("the file is larger than ", kMaxYamlBytes >> 20, " MiB: refused"));
+    return false;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

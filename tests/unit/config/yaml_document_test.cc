@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "config_test_util.h"
 #include "pgha/config/document.h"
 #include "temp_dir.h"
@@ -11,6 +13,36 @@ ConfigDocument Parse(const std::string& text, Diagnostics* diagnostics) {
   ConfigDocument doc;
   ParseYaml(text, "t.yml", &doc, diagnostics);
   return doc;
+}
+
+TEST_CASE("a 1 KB YAML alias bomb is refused at once with a clear error") {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    std::string prev(1, static_cast<char>(c - 1));
+    absl::StrAppend(&bomb, std::string(1, c), ": &", std::string(1, c), " [*", prev, ", *", prev, ", *", prev,
+                    ", *", prev, ", *", prev, ", *", prev, ", *", prev, ", *", prev, ", *", prev, ", *", prev, "]\n");
+  }
+  REQUIRE(bomb.size() < 1024);
+  Diagnostics d;
+  absl::Time started = absl::Now();
+  Parse(bomb, &d);
+  INFO(absl::FormatDuration(absl::Now() - started));
+  REQUIRE(d.HasErrors());
+  bool said = false;
+  for (const auto& item : d.all()) said |= item.message.find("expands to more than") != std::string::npos;
+  CHECK(said);
+}
+
+TEST_CASE("nesting deeper than 64 levels and a 30,000-digit scalar get errors or strings, not crashes") {
+  std::string deep = "a:\n";
+  for (int i = 1; i < 80; ++i) absl::StrAppend(&deep, std::string(2 * i, ' '), "k", i, ":\n");
+  Diagnostics d;
+  Parse(deep, &d);
+  CHECK(d.HasErrors());
+  Diagnostics d2;
+  auto doc = Parse("a: " + std::string(30000, '9') + "\n", &d2);
+  CHECK_FALSE(d2.HasErrors());
+  CHECK(doc.root["a"].is_string());
 }
 
 TEST_CASE("plain scalars resolve to YAML 1.1 types as PyYAML does") {
