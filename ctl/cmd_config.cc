@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ctl/commands.h"
+#include "pgha/config/loader.h"
 #include "ctl/config_edit.h"
 #include "ctl/errors.h"
 #include "ctl/py_format.h"
@@ -160,6 +161,12 @@ absl::Status Run(Session& s, const Options& o) {
     return absl::OkStatus();
   }
   if (!o.quiet) s.out() << ConfigDiff(before, after);
+  // The rules a configuration file is held to (every daemon refuses an invalid one anyway).
+  for (const auto& d : config::ValidateDynamicConfig(changed).all()) {
+    if (d.severity == config::Severity::kError) {
+      return CtlError(absl::StrCat("Invalid configuration: ", d.key_path, ": ", d.message));
+    }
+  }
   if ((o.apply_filename == "-" || o.replace_filename == "-") && !o.force) {
     s.out() << "Use --force option to apply changes\n";  // stdin held the changes, not answers
     return absl::OkStatus();

@@ -196,6 +196,12 @@ TEST_CASE("REST API on a live cluster") {
     auto removed = patch("{\"check_timeline\": null}");
     REQUIRE(removed.status == 200);
     CHECK_FALSE(Json::parse(removed.body).contains("check_timeline"));
+    // What would not pass validation in a file does not reach the DCS either.
+    auto invalid = patch("{\"ttl\": \"thirty\", \"postgresql\": {\"parameters\": \"x\"}}");
+    CHECK(invalid.status == 400);
+    INFO(invalid.body);
+    CHECK(invalid.body.find("ttl") != std::string::npos);
+    CHECK(Json::parse(patch("{}").body)["ttl"] == 10);
   }
 }
 

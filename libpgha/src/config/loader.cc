@@ -88,6 +88,19 @@ DynamicLoadResult LoadDynamicConfigFile(const std::string& path) {
   return result;
 }
 
+Diagnostics ValidateDynamicConfig(const Json& document) {
+  ConfigDocument doc;
+  doc.root = document;
+  Diagnostics diagnostics;
+  if (!document.is_object()) {
+    diagnostics.Error(SourcePos{}, "", "the dynamic configuration must be a mapping");
+    return diagnostics;
+  }
+  internal::Validator validator(doc, &diagnostics);
+  validator.Validate(doc.root, {}, *internal::DynamicConfigSpec());
+  return diagnostics;
+}
+
 Json MaskSecrets(const Json& document) {
   if (document.is_object()) {
     Json out = Json::object();

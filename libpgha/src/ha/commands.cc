@@ -3,10 +3,20 @@
 #include <utility>
 
 #include "pgha/base/log.h"
+#include "absl/strings/str_cat.h"
 #include "pgha/config/dynamic_config.h"
+#include "pgha/config/loader.h"
 #include "pgha/dcs/codec.h"
 
 namespace pgha::ha::internal {
+
+// The first error of a validation, as "key.path: message"; nullopt when there is none.
+std::optional<std::string> FirstError(const config::Diagnostics& diagnostics) {
+  for (const auto& d : diagnostics.all()) {
+    if (d.severity == config::Severity::kError) return absl::StrCat(d.key_path, ": ", d.message);
+  }
+  return std::nullopt;
+}
 
 void CommandHandler::Handle(const dcs::ClusterState& cluster, const HaConfig& config,
                             LocalState& local, bool holds_lock) {
@@ -97,6 +107,10 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
         return;
       }
       Json merged = config::MergePatch(cluster.config->data, p);
+      if (auto invalid = FirstError(config::ValidateDynamicConfig(merged))) {
+        complete(false, 400, *invalid);
+        return;
+      }
       absl::Status s = dcs_->WriteConfig(merged, cluster.config->version);
       if (s.ok()) {
         complete(true, 200, "", merged);
@@ -108,6 +122,10 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
       return;
     }
     case Command::Kind::kPutConfig: {
+      if (auto invalid = FirstError(config::ValidateDynamicConfig(p))) {
+        complete(false, 400, *invalid);
+        return;
+      }
       absl::Status s = dcs_->PutConfig(p);
       complete(s.ok(), s.ok() ? 200 : 502, std::string(s.message()), s.ok() ? p : Json(nullptr));
       return;

@@ -11,6 +11,7 @@
 #include "member_record.h"
 #include "pgha/base/log.h"
 #include "pgha/base/version.h"
+#include "pgha/config/loader.h"
 #include "pgha/dcs/call_budget.h"
 #include "pgha/dcs/codec.h"
 #include "pgha/ha/decide.h"
@@ -96,7 +97,18 @@ struct HaLoop::Impl {
     const dcs::ClusterState& cluster = *last_cluster;
     if (local.dcs_ok && cluster.config && cluster.config->version != config_version) {
       config_version = cluster.config->version;
-      ApplyDynamic(cluster.config->data);
+      // Anyone can write the key: an invalid configuration is refused, the last valid one kept.
+      config::Diagnostics problems = config::ValidateDynamicConfig(cluster.config->data);
+      if (problems.HasErrors()) {
+        for (const auto& d : problems.all()) {
+          if (d.severity == config::Severity::kError) {
+            PGHA_LOG(ERROR) << "the dynamic configuration in the DCS is invalid (" << d.key_path
+                            << ": " << d.message << "); keeping the last valid one";
+          }
+        }
+      } else {
+        ApplyDynamic(cluster.config->data);
+      }
     }
     local.pg = o.pg->Observe();
     bool holds_lock = cluster.leader && cluster.leader->name == config.name;

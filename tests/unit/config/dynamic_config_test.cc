@@ -3,6 +3,7 @@
 #include "config_test_util.h"
 #include "pgha/config/dynamic_config.h"
 #include "pgha/config/loader.h"
+#include "reference_dump.h"
 #include "temp_dir.h"
 
 namespace pgha::config {
@@ -70,6 +71,25 @@ TEST_CASE("ttl 4294967295, loop_wait 4294967296, retry_timeout 2147483647: clamp
   DynamicConfig negative = ParseDynamicConfig({{"ttl", -1}, {"loop_wait", 0}}, &w2);
   CHECK(negative.ttl == 4);
   CHECK(negative.loop_wait >= 1);
+}
+
+TEST_CASE("the dynamic configurations Patroni wrote validate clean; wrong types do not") {
+  int seen = 0;
+  for (const auto& state : testing::LoadReferenceDcsDump()) {
+    for (const auto& [key, value] : state.keys) {
+      if (key.size() < 7 || key.compare(key.size() - 7, 7, "/config") != 0) continue;
+      ++seen;
+      Json doc = Json::parse(value);
+      Diagnostics d = ValidateDynamicConfig(doc);
+      INFO(state.title << ": " << value);
+      for (const auto& item : d.all()) INFO(item.ToString());
+      CHECK_FALSE(d.HasErrors());
+    }
+  }
+  CHECK(seen > 0);
+  CHECK(ValidateDynamicConfig(Json{{"ttl", "thirty"}}).HasErrors());
+  CHECK(ValidateDynamicConfig(Json{{"postgresql", {{"parameters", "x"}}}}).HasErrors());
+  CHECK(ValidateDynamicConfig(Json("garbage")).HasErrors());
 }
 
 TEST_CASE("garbage in the dynamic configuration is warned about and replaced by defaults") {

@@ -54,6 +54,10 @@ struct DynamicLoadResult {
 // Loads a YAML file holding only dynamic configuration (what `config` in the DCS holds).
 DynamicLoadResult LoadDynamicConfigFile(const std::string& path);
 
+// Checks a dynamic configuration document (PATCH/PUT /config, pghactl edit-config, the `config`
+// key read from the DCS) against the same rules as a file; the diagnostics carry key paths.
+Diagnostics ValidateDynamicConfig(const Json& document);
+
 // A copy with every secret (passwords, tokens, ACL credentials) replaced by "******".
 Json MaskSecrets(const Json& document);
 
