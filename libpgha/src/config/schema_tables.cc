@@ -103,6 +103,35 @@ void CheckDataDir(const Json& v, const KeyPath& path, Validator& val) {
   }
 }
 
+// A TLS file named in the configuration: missing on this machine is a warning (a configuration
+// is often checked away from its host), but the server cannot start with it.
+void CheckTlsFile(const Json& v, const KeyPath& path, Validator& val) {
+  if (!v.is_string()) return;
+  const std::string file = v.get<std::string>();
+  if (file.empty()) {
+    val.Error(path, "is an empty string");
+    return;
+  }
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    val.Warning(path, absl::StrCat("'", file, "' does not exist on this machine: the REST API cannot start with it"));
+  }
+}
+
+// verify_client asks clients for certificates: that needs TLS (certfile) and a CA to check them.
+void CheckRestApiTls(const Json& v, const KeyPath& path, Validator& val) {
+  if (!v.is_object()) return;
+  std::string verify = JsonString(v, "verify_client", "none");
+  if (verify == "none") return;
+  KeyPath at = path;
+  at.push_back("verify_client");
+  if (JsonString(v, "certfile").empty()) {
+    val.Error(at, "needs restapi.certfile: client certificates are asked for over TLS only");
+  } else if (JsonString(v, "cafile").empty()) {
+    val.Error(at, "needs restapi.cafile: client certificates cannot be verified without a CA");
+  }
+}
+
 void CheckBinDir(const Json& v, const KeyPath& path, Validator& val) {
   if (!v.is_string() || v.get<std::string>().empty()) return;
   const std::string dir = v.get<std::string>();
@@ -325,14 +354,14 @@ SpecPtr LogSection() {
 }
 
 SpecPtr RestApiSection() {
-  return Map({
+  return WithCheck(Map({
       Req("listen", WithCheck(Str(), CheckListen)),
       Req("connect_address", WithCheck(Str(), CheckConnectAddress)),
       Opt("authentication", Map({Req("username", Str()), Req("password", Str())})),
-      Opt("certfile", Str()),
-      Opt("keyfile", Str()),
+      Opt("certfile", WithCheck(Str(), CheckTlsFile)),
+      Opt("keyfile", WithCheck(Str(), CheckTlsFile)),
       Opt("keyfile_password", Str()),
-      Opt("cafile", Str()),
+      Opt("cafile", WithCheck(Str(), CheckTlsFile)),
       Opt("ciphers", Str()),
       Opt("verify_client", Str({"none", "optional", "required"})),
       Opt("allowlist", ListOf(Str())),
@@ -343,7 +372,7 @@ SpecPtr RestApiSection() {
       Opt("server_tokens", Str({"original", "minimal", "productonly", "Original", "Minimal",
                                 "ProductOnly"})),
       Opt("thread_pool_size", Int(1, 1024)),
-  });
+  }), CheckRestApiTls);
 }
 
 SpecPtr CtlSection() {

@@ -70,6 +70,18 @@ TEST_CASE("a name or scope that would corrupt a DCS key or a path is refused whe
   CHECK(Load(Replace("name: node1", "name: nœud-1")).ok());  // UTF-8 is fine
 }
 
+TEST_CASE("verify_client without a CA or without TLS, and a missing certfile, are reported") {
+  auto no_ca = Load(Replace("  connect_address: 10.0.0.1:8008\n",
+                            "  connect_address: 10.0.0.1:8008\n  certfile: /nonexistent/server.crt\n"
+                            "  verify_client: required\n"));
+  INFO(DumpDiagnostics(no_ca.diagnostics));
+  CHECK(FindDiagnostic(no_ca.diagnostics, "restapi.verify_client", "needs restapi.cafile"));
+  CHECK(FindDiagnostic(no_ca.diagnostics, "restapi.certfile", "does not exist on this machine"));
+  auto no_tls = Load(Replace("  connect_address: 10.0.0.1:8008\n",
+                             "  connect_address: 10.0.0.1:8008\n  verify_client: optional\n"));
+  CHECK(FindDiagnostic(no_tls.diagnostics, "restapi.verify_client", "needs restapi.certfile"));
+}
+
 TEST_CASE("a missing required key names the key and points at its parent") {
   auto r = Load(Replace("  data_dir: /nonexistent/pgha-data\n", ""));
   CHECK_FALSE(r.ok());
