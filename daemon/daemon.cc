@@ -153,6 +153,13 @@ int Run(const std::string& config_path) {
     return 1;
   }
   PGHA_LOG(INFO) << "REST API listening on " << cfg.restapi.listen;
+  if (!cfg.restapi.authentication && cfg.restapi.allowlist.empty() &&
+      !cfg.restapi.allowlist_include_members) {
+    // As in Patroni the default, but anyone who reaches the port can then switch over,
+    // restart or reconfigure the cluster.
+    PGHA_LOG(WARNING) << "the REST API accepts POST, PUT, PATCH and DELETE from anyone: set "
+                         "restapi.authentication or restapi.allowlist";
+  }
 
   ha::HaLoopOptions loop_options;
   loop_options.local = cfg;
