@@ -36,6 +36,7 @@ bool Write(std::unique_ptr<pg::PgConnection>& conn, const WriteTarget& t, int64_
   if (!conn) return false;
   auto r = conn->Query("INSERT INTO acked(id) VALUES ($1)", {std::to_string(id)});
   if (!r.ok()) {
+    // PGHA_FAULT_DEBUG=1: every failed write and the probes around the fault, on stderr.
     if (std::getenv("PGHA_FAULT_DEBUG") != nullptr) {
       std::fprintf(stderr, "write on %s failed: %s\n", t.name.c_str(), std::string(r.status().message()).c_str());
     }
