@@ -176,6 +176,21 @@ TEST_CASE("hostile POST /restart fields get a 400, and the server keeps serving"
   CHECK(Status(api::HttpRequest("GET", node.Url("/readiness"), "", absl::Seconds(10))) == 200);
 }
 
+TEST_CASE("basic auth: a wrong password of any length is refused, the right one accepted") {
+  config::RestApiConfig rest;
+  rest.authentication = config::BasicAuth{"admin", "s3cret"};
+  Node node(rest);
+  const std::string body = R"({"timeout": -5})";  // answered 400 once past authentication
+  for (const char* password : {"", "s", "s3cre", "s3creT", "s3cret-and-more", "S3CRET"}) {
+    INFO(password);
+    CHECK(Status(api::HttpRequest("POST", node.Url("/restart"), body, absl::Seconds(10),
+                                  config::BasicAuth{"admin", password})) == 401);
+  }
+  CHECK(Status(api::HttpRequest("POST", node.Url("/restart"), body, absl::Seconds(10))) == 401);
+  CHECK(Status(api::HttpRequest("POST", node.Url("/restart"), body, absl::Seconds(10),
+                                config::BasicAuth{"admin", "s3cret"})) == 400);
+}
+
 TEST_CASE("bytes that are not HTTP get a 400 and the server keeps serving") {
   Node node({});
   for (const std::string& garbage :

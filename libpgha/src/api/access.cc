@@ -1,5 +1,7 @@
 #include "access.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 #include <netdb.h>
 
@@ -123,9 +125,15 @@ std::string Base64Encode(const std::string& in) {
 
 bool CheckBasicAuth(const std::string& header, const config::BasicAuth& auth) {
   std::string expected = "Basic " + Base64Encode(auth.username + ":" + auth.password);
-  if (header.size() != expected.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < header.size(); ++i) diff |= static_cast<unsigned char>(header[i] ^ expected[i]);
+  // The same work whatever the header holds: no early return on a length mismatch either, so
+  // the time taken says nothing about the credentials' length or content.
+  size_t n = std::max(header.size(), expected.size());
+  unsigned char diff = header.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char a = i < header.size() ? static_cast<unsigned char>(header[i]) : 0;
+    unsigned char b = i < expected.size() ? static_cast<unsigned char>(expected[i]) : 0;
+    diff |= static_cast<unsigned char>(a ^ b);
+  }
   return diff == 0;
 }
 
