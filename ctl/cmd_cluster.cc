@@ -4,11 +4,12 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
-#include "pgha/base/clock.h"
 #include "absl/strings/str_join.h"
 #include "ctl/commands.h"
 #include "ctl/errors.h"
 #include "ctl/member_select.h"
+#include "pgha/base/clock.h"
+#include "pgha/config/dynamic_config.h"
 
 namespace pgha::ctl {
 namespace {
@@ -24,11 +25,10 @@ absl::Status WaitUntilPauseIsApplied(Session& s, dcs::Dcs& dcs, bool paused,
   for (const auto& m : old_cluster.members) {
     if (!m.api_url.empty()) old[m.name] = m.version;
   }
-  int64_t loop_wait = 10;
-  if (old_cluster.config && old_cluster.config->data.contains("loop_wait") &&
-      old_cluster.config->data["loop_wait"].is_number()) {
-    loop_wait = old_cluster.config->data["loop_wait"].get<int64_t>();
-  }
+  // Read as a daemon reads it (type-checked, clamped to an hour): the key is anyone's to write.
+  std::vector<std::string> ignored;
+  int64_t loop_wait =
+      old_cluster.config ? config::ParseDynamicConfig(old_cluster.config->data, &ignored).loop_wait : 10;
   absl::Time deadline = MonotonicNow() + absl::Seconds(loop_wait + 1);
   dcs::ClusterStatePtr cluster;
   while (MonotonicNow() < deadline) {

@@ -162,10 +162,9 @@ absl::Status Run(Session& s, const Options& o) {
   }
   if (!o.quiet) s.out() << ConfigDiff(before, after);
   // The rules a configuration file is held to (every daemon refuses an invalid one anyway).
-  for (const auto& d : config::ValidateDynamicConfig(changed).all()) {
-    if (d.severity == config::Severity::kError) {
-      return CtlError(absl::StrCat("Invalid configuration: ", d.key_path, ": ", d.message));
-    }
+  config::Diagnostics problems = config::ValidateDynamicConfig(changed);
+  if (const config::Diagnostic* invalid = problems.FirstError()) {
+    return CtlError(absl::StrCat("Invalid configuration: ", invalid->key_path, ": ", invalid->message));
   }
   if ((o.apply_filename == "-" || o.replace_filename == "-") && !o.force) {
     s.out() << "Use --force option to apply changes\n";  // stdin held the changes, not answers

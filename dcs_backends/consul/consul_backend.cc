@@ -4,12 +4,12 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
-#include "pgha/base/clock.h"
 #include "absl/strings/str_cat.h"
 #include "consul_http.h"
 #include "consul_kv.h"
 #include "consul_session.h"
 #include "pgha/backends/consul.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
 #include "pgha/base/status_macros.h"
 

@@ -1,5 +1,4 @@
 #include "consul_http.h"
-#include "pgha/base/clock.h"
 
 #include <httplib.h>
 
@@ -11,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "pgha/base/clock.h"
 
 namespace pgha::backends::consul {
 namespace {

@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "pgha/base/clock.h"
-#include "pgha/dcs/call_budget.h"
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "pgha/base/clock.h"
 #include "pgha/config/config.h"
+#include "pgha/dcs/call_budget.h"
 
 namespace pgha::backends::consul {
 

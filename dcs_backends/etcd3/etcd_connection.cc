@@ -1,6 +1,4 @@
 #include "etcd_connection.h"
-#include "pgha/base/clock.h"
-#include "pgha/dcs/call_budget.h"
 
 #include <algorithm>
 #include <set>
@@ -8,7 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
+#include "pgha/dcs/call_budget.h"
 
 namespace pgha::backends::etcd {
 namespace {

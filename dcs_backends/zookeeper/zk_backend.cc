@@ -12,11 +12,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "pgha/base/clock.h"
-#include "pgha/dcs/call_budget.h"
 #include "pgha/backends/zookeeper.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
 #include "pgha/base/status_macros.h"
+#include "pgha/dcs/call_budget.h"
 #include "zk_options.h"
 #include "zk_session.h"
 #include "zk_session_keeper.h"

@@ -1,5 +1,4 @@
 #include "zk_session.h"
-#include "pgha/base/clock.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -7,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
 #include "zk_log.h"
 

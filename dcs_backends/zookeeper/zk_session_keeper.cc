@@ -1,10 +1,10 @@
 #include "zk_session_keeper.h"
-#include "pgha/base/clock.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
 
 namespace pgha::backends::zk {

@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +29,8 @@
 #include "absl/time/clock.h"
 #include "cluster_harness.h"
 #include "etcd_server.h"
+#include "pgha/base/clock.h"
+#include "pgha/postgres/fence.h"
 #include "ports.h"
 #include "recorder.h"
 #include "temp_dir.h"
@@ -120,9 +121,7 @@ struct Outcome {
 };
 
 pid_t Postmaster(const ClusterHarness& cluster, int i) {
-  std::ifstream in(cluster.spec(i).dir + "/data/postmaster.pid");
-  int pid = 0;
-  return (in >> pid) ? pid : 0;
+  return pg::RunningPostmaster(cluster.spec(i).dir + "/data");
 }
 
 std::vector<WriteTarget> Targets(const ClusterHarness& cluster) {
@@ -205,7 +204,7 @@ Outcome RunTrial(ClusterHarness& cluster, FaultEtcd* dcs, const std::string& fau
   absl::Duration fault_time = absl::Seconds(2 * s.ttl);
   pid_t fencer_before = cluster.FencerPid(p);
   pid_t postmaster_before = 0;
-  absl::Time fault_at = MonoNow();
+  absl::Time fault_at = MonotonicNow();
   // The fault, then (for lasting faults) the heal after 2 x ttl. Waiting out the fault is its
   // definition, not a wait for a result: every check below polls with a deadline.
   auto hold = [&] { WaitFor([] { return false; }, fault_time, absl::Milliseconds(200)); };

@@ -1,7 +1,6 @@
 #include "recorder.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -10,13 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "pg_connection.h"
+#include "pgha/base/clock.h"
 
 namespace pgha::testing {
 namespace {
 
-absl::Time Mono() {
-  return absl::UnixEpoch() + absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
-}
 
 std::unique_ptr<pg::PgConnection> Open(const WriteTarget& t) {
   auto c = pg::PgConnection::Connect({{"host", "127.0.0.1"},
@@ -47,8 +44,6 @@ bool Write(std::unique_ptr<pg::PgConnection>& conn, const WriteTarget& t, int64_
 }
 
 }  // namespace
-
-absl::Time MonoNow() { return Mono(); }
 
 // Ids start at the wall clock in microseconds: trials on one cluster share the table, and a
 // later trial's ids (counting up by about 30 a second) never meet an earlier one's.
@@ -83,13 +78,13 @@ void Recorder::Record(const Attempt& a, bool probe) {
 void Recorder::ClientLoop() {
   std::vector<std::unique_ptr<pg::PgConnection>> conns(nodes_.size());
   int preferred = 0;
-  absl::Time next = Mono();
+  absl::Time next = MonotonicNow();
   while (!stop_) {
     for (size_t k = 0; k < nodes_.size() && !stop_; ++k) {
       int node = (preferred + static_cast<int>(k)) % static_cast<int>(nodes_.size());
-      Attempt a{node, next_id_++, Mono(), {}, false};
+      Attempt a{node, next_id_++, MonotonicNow(), {}, false};
       a.acked = Write(conns[node], nodes_[node], a.id);
-      a.done = Mono();
+      a.done = MonotonicNow();
       Record(a, false);
       if (a.acked) {
         preferred = node;
@@ -97,7 +92,7 @@ void Recorder::ClientLoop() {
       }
     }
     next += absl::Milliseconds(100);
-    absl::Time now = Mono();
+    absl::Time now = MonotonicNow();
     if (next > now) absl::SleepFor(next - now); else next = now;
   }
 }
@@ -105,14 +100,14 @@ void Recorder::ClientLoop() {
 // The probe: every 100 ms a write on this node, whatever its role.
 void Recorder::ProbeLoop(int node) {
   std::unique_ptr<pg::PgConnection> conn;
-  absl::Time next = Mono();
+  absl::Time next = MonotonicNow();
   while (!stop_) {
-    Attempt a{node, next_id_++, Mono(), {}, false};
+    Attempt a{node, next_id_++, MonotonicNow(), {}, false};
     a.acked = Write(conn, nodes_[node], a.id);
-    a.done = Mono();
+    a.done = MonotonicNow();
     Record(a, true);
     next += absl::Milliseconds(100);
-    absl::Time now = Mono();
+    absl::Time now = MonotonicNow();
     if (next > now) absl::SleepFor(next - now); else next = now;
   }
 }

@@ -16,9 +16,6 @@
 
 namespace pgha::testing {
 
-// The monotonic clock the records are in.
-absl::Time MonoNow();
-
 struct WriteTarget {
   std::string name;
   int port = 0;
@@ -49,7 +46,7 @@ class Recorder {
   void Start();
   void Stop();
   // Checks the records against the rows present on `final_primary` (an index into nodes);
-  // `from` (MonoNow) starts the no-writable measurement.
+  // `from` (MonotonicNow) starts the no-writable measurement.
   TrialFigures Analyse(int final_primary, absl::Time from) const;
 
   // Creates the tables on `primary`.

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <dirent.h>
 #include <fstream>
 #include <memory>
@@ -15,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "node_config.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/process_runner.h"
 #include "pgha/postgres/fence.h"
 #include "ports.h"
@@ -25,11 +25,8 @@
 namespace pgha::testing {
 namespace {
 
-int64_t MonoNs(absl::Duration from_now) {
-  auto now = std::chrono::steady_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() +
-         absl::ToInt64Nanoseconds(from_now);
-}
+// CLOCK_MONOTONIC nanoseconds `from_now` ahead, as the fencer's ARM takes them.
+int64_t MonoNs(absl::Duration from_now) { return absl::ToUnixNanos(MonotonicNow() + from_now); }
 
 // A PostgreSQL 15 server in its own directory.
 class Server {

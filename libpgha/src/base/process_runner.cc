@@ -1,5 +1,4 @@
 #include "pgha/base/process_runner.h"
-#include "pgha/base/clock.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "pgha/base/clock.h"
 
 extern char** environ;
 

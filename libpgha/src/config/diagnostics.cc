@@ -33,6 +33,13 @@ int Diagnostics::ErrorCount() const {
   }));
 }
 
+const Diagnostic* Diagnostics::FirstError() const {
+  for (const auto& d : items_) {
+    if (d.severity == Severity::kError) return &d;
+  }
+  return nullptr;
+}
+
 std::vector<Diagnostic> Diagnostics::Sorted() const {
   std::vector<Diagnostic> out = items_;
   std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {

@@ -10,14 +10,6 @@
 
 namespace pgha::ha::internal {
 
-// The first error of a validation, as "key.path: message"; nullopt when there is none.
-std::optional<std::string> FirstError(const config::Diagnostics& diagnostics) {
-  for (const auto& d : diagnostics.all()) {
-    if (d.severity == config::Severity::kError) return absl::StrCat(d.key_path, ": ", d.message);
-  }
-  return std::nullopt;
-}
-
 void CommandHandler::Handle(const dcs::ClusterState& cluster, const HaConfig& config,
                             LocalState& local, bool holds_lock) {
   if (command_ticket_ && local.task.finished) {
@@ -107,8 +99,9 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
         return;
       }
       Json merged = config::MergePatch(cluster.config->data, p);
-      if (auto invalid = FirstError(config::ValidateDynamicConfig(merged))) {
-        complete(false, 400, *invalid);
+      config::Diagnostics problems = config::ValidateDynamicConfig(merged);
+      if (const config::Diagnostic* invalid = problems.FirstError()) {
+        complete(false, 400, absl::StrCat(invalid->key_path, ": ", invalid->message));
         return;
       }
       absl::Status s = dcs_->WriteConfig(merged, cluster.config->version);
@@ -122,8 +115,9 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
       return;
     }
     case Command::Kind::kPutConfig: {
-      if (auto invalid = FirstError(config::ValidateDynamicConfig(p))) {
-        complete(false, 400, *invalid);
+      config::Diagnostics problems = config::ValidateDynamicConfig(p);
+      if (const config::Diagnostic* invalid = problems.FirstError()) {
+        complete(false, 400, absl::StrCat(invalid->key_path, ": ", invalid->message));
         return;
       }
       absl::Status s = dcs_->PutConfig(p);

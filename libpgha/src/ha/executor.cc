@@ -22,6 +22,11 @@ bool Executor::StartTask(const ha::StartTask& task, const dcs::ClusterState& clu
   return d_.worker->Start(task.kind, TaskBody(task, cluster, config));
 }
 
+void Executor::DisarmGuards() {
+  d_.guard->Disarm();
+  if (d_.watchdog->Active()) d_.watchdog->Disable();
+}
+
 absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& cluster,
                               const HaConfig& config, LocalState& local, ExecOutcome& outcome) {
   dcs::Dcs& dcs = *d_.dcs;
@@ -53,11 +58,7 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
             if (stop) {
               PGHA_LOG(ERROR) << "failed to update the leader lock (" << s.message() << "); demoting ("
                               << pg::StopModeName(*stop) << " stop)";
-              absl::Status stopped = pg.Stop(*stop, pg_timeout);
-              if (stopped.ok()) {
-                d_.guard->Disarm();
-                d_.watchdog->Disable();
-              }
+              if (pg.Stop(*stop, pg_timeout).ok()) DisarmGuards();
             }
             return s;
           },
@@ -116,8 +117,7 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
             return absl::OkStatus();
           },
           [&](const DisarmWriteGuard&) -> absl::Status {
-            d_.guard->Disarm();
-            if (d_.watchdog->Active()) d_.watchdog->Disable();
+            DisarmGuards();
             return absl::OkStatus();
           },
           [&](const Exit& a) -> absl::Status {

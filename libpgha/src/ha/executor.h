@@ -49,6 +49,8 @@ class Executor {
                                          const HaConfig& config);
 
  private:
+  // This node no longer writes: the write guard (and fencer) and the watchdog stand down.
+  void DisarmGuards();
   absl::Status RunOne(const Action& action, const dcs::ClusterState& cluster, const HaConfig& config,
                       LocalState& local, ExecOutcome& outcome);
   ExecDeps d_;

@@ -1,5 +1,4 @@
 #include "fencer_link.h"
-#include "pgha/base/clock.h"
 
 #include <poll.h>
 #include <spawn.h>
@@ -14,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
 
 extern char** environ;

@@ -99,13 +99,9 @@ struct HaLoop::Impl {
       config_version = cluster.config->version;
       // Anyone can write the key: an invalid configuration is refused, the last valid one kept.
       config::Diagnostics problems = config::ValidateDynamicConfig(cluster.config->data);
-      if (problems.HasErrors()) {
-        for (const auto& d : problems.all()) {
-          if (d.severity == config::Severity::kError) {
-            PGHA_LOG(ERROR) << "the dynamic configuration in the DCS is invalid (" << d.key_path
-                            << ": " << d.message << "); keeping the last valid one";
-          }
-        }
+      if (const config::Diagnostic* invalid = problems.FirstError()) {
+        PGHA_LOG(ERROR) << "the dynamic configuration in the DCS is invalid (" << invalid->key_path
+                        << ": " << invalid->message << "); keeping the last valid one";
       } else {
         ApplyDynamic(cluster.config->data);
       }
@@ -219,16 +215,19 @@ std::string HaLoop::RunCycle() {
   // The last resort: whatever escaped (a library that throws on input it should have refused)
   // ends this cycle, logged, not the daemon. Every node running the same input must not all
   // die at once; the write guard keeps enforcing the deadline meanwhile.
+  bool failed = false;
   try {
     line = impl_->Cycle(&exit_reason_);
   } catch (const std::exception& e) {
     line = absl::StrCat("the HA cycle failed: ", e.what());
-    PGHA_LOG(ERROR) << line;
+    failed = true;
   } catch (...) {
     line = "the HA cycle failed with an unknown exception";
-    PGHA_LOG(ERROR) << line;
+    failed = true;
   }
-  if (line != impl_->last_message || !absl::StartsWith(line, "no action")) {
+  if (failed) {
+    PGHA_LOG(ERROR) << line;
+  } else if (line != impl_->last_message || !absl::StartsWith(line, "no action")) {
     PGHA_LOG(INFO) << line;
   } else {
     PGHA_LOG(DEBUG) << line;
@@ -349,7 +348,7 @@ void HaLoop::Shutdown() {
   PGHA_LOG(INFO) << "shutting down: stopping PostgreSQL";
   absl::Status stopped =
       d.o.pg->Stop(pg::StopMode::kFast, std::max(absl::Seconds(60), d.config.ttl));
-  if (stopped.ok() && d.o.guard != nullptr) d.o.guard->Disarm();
+  if (stopped.ok()) d.executor.guard().Disarm();
   d.o.watchdog->Disable();
   if (!stopped.ok()) {
     PGHA_LOG(ERROR) << "PostgreSQL did not stop (" << stopped.message()

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fencer_link.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
 #include "pgha/postgres/fence.h"
 
@@ -15,13 +16,10 @@ namespace {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-// Monotonic absl::Time (RealClock::Monotonic: steady_clock since its epoch) <-> steady_clock.
+// Monotonic absl::Time (MonotonicNow: steady_clock since its epoch) as a steady_clock point.
 SteadyTime ToSteady(absl::Time t) {
   return SteadyTime(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       absl::ToChronoNanoseconds(t - absl::UnixEpoch())));
-}
-absl::Time SteadyNow() {
-  return absl::UnixEpoch() + absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
 }
 
 class ThreadWriteGuard final : public WriteGuard {
@@ -71,12 +69,13 @@ class ThreadWriteGuard final : public WriteGuard {
   // The guard thread: fences at the deadlines, and keeps the fencer told of the current state.
   void Run() {
     std::unique_lock<std::mutex> lock(mu_);
-    // What the connected fencer was last told; none after a (re)connection, so that a fencer
-    // that was restarted learns the current state at once.
-    std::optional<uint64_t> sent_generation;
+    // What the connected fencer was last told; kNeverSent after a (re)connection, so that a
+    // fencer that was restarted learns the current state at once.
+    constexpr uint64_t kNeverSent = ~uint64_t{0};
+    uint64_t sent_generation = kNeverSent;
     absl::Time retry_fencer_at = absl::InfinitePast();
     while (!stop_) {
-      absl::Time now = SteadyNow();
+      absl::Time now = MonotonicNow();
       if (armed_) {
         if (now >= armed_->kill) {
           WriteDeadline fenced = *armed_;
@@ -92,7 +91,7 @@ class ThreadWriteGuard final : public WriteGuard {
         }
       }
       bool fencer_wanted = options_.fencer_mode != FencerMode::kOff;
-      if (!link_.connected()) sent_generation.reset();
+      if (!link_.connected()) sent_generation = kNeverSent;
       // Generation 0: the loop has said nothing yet; connect (start the fencer) but leave its
       // state alone until the first decision (a predecessor's deadline may still hold).
       bool need_send = generation_ != 0 && sent_generation != generation_;
@@ -104,7 +103,7 @@ class ThreadWriteGuard final : public WriteGuard {
         bool ok = need_send ? TellFencer(state) : link_.Request("STATUS").ok();
         lock.lock();
         if (ok && need_send) sent_generation = generation;
-        if (!ok) retry_fencer_at = SteadyNow() + absl::Seconds(1);
+        if (!ok) retry_fencer_at = MonotonicNow() + absl::Seconds(1);
         continue;
       }
       absl::Time wake = absl::InfiniteFuture();
@@ -113,7 +112,7 @@ class ThreadWriteGuard final : public WriteGuard {
       // Check the fencer's connection every few seconds so that a killed fencer is restarted.
       if (fencer_wanted) wake = std::min(wake, now + absl::Seconds(2));
       cv_.wait_until(lock, ToSteady(wake));
-      if (fencer_wanted && link_.connected() && SteadyNow() >= now + absl::Seconds(2)) {
+      if (fencer_wanted && link_.connected() && MonotonicNow() >= now + absl::Seconds(2)) {
         lock.unlock();
         bool alive = link_.Request("STATUS").ok();
         lock.lock();

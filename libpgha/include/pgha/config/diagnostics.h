@@ -42,6 +42,8 @@ class Diagnostics {
 
   bool HasErrors() const;
   int ErrorCount() const;
+  // The first error added, nullptr when there is none.
+  const Diagnostic* FirstError() const;
   const std::vector<Diagnostic>& all() const { return items_; }
   // Sorted by file, line and column, so output reads top to bottom.
   std::vector<Diagnostic> Sorted() const;
