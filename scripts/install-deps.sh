@@ -17,6 +17,8 @@ packages=(
   util-linux iproute2 procps curl openssl
   # the fault suite drops packets with nftables
   nftables
+  # fuzz targets: clang with ASan/UBSan and libFuzzer (tests/fuzz)
+  clang libfuzzer-14-dev
 )
 
 missing=()

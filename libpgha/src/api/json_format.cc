@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "pgha/base/utf8.h"
+
 namespace pgha::api {
 namespace {
 
@@ -46,16 +48,18 @@ void AppendString(const std::string& s, std::string* out) {
       continue;
     }
     // Decode UTF-8 and escape as Python's ensure_ascii does (surrogate pairs above U+FFFF).
-    uint32_t cp = 0;
-    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-    cp = extra == 3 ? c & 0x07 : extra == 2 ? c & 0x0F : c & 0x1F;
-    for (int k = 0; k < extra && i + 1 < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[++i]) & 0x3F);
+    // A byte that is not well-formed UTF-8 (a DCS value or request path may hold anything)
+    // becomes U+FFFD: lone surrogates would make the answer unreadable to strict parsers.
+    size_t pos = i;
+    long cp = NextCodePoint(s, &pos);
+    i = pos - 1;
+    if (cp < 0) cp = 0xFFFD;
     char buf[16];
     if (cp >= 0x10000) {
       cp -= 0x10000;
-      std::snprintf(buf, sizeof buf, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+      std::snprintf(buf, sizeof buf, "\\u%04lx\\u%04lx", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
     } else {
-      std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+      std::snprintf(buf, sizeof buf, "\\u%04lx", cp);
     }
     *out += buf;
   }

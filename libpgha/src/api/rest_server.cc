@@ -8,21 +8,15 @@
 #include <atomic>
 #include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "access.h"
 #include "actions.h"
 #include "connection_threads.h"
-#include "pgha/api/health.h"
-#include "pgha/api/json_format.h"
-#include "pgha/api/status_views.h"
 #include "pgha/base/log.h"
 #include "pgha/config/address.h"
+#include "router.h"
 
 namespace pgha::api {
 namespace {
-
-using internal::Reply;
 
 constexpr int kMaxConnectionThreads = 512;
 
@@ -30,7 +24,7 @@ class HttpRestServer final : public RestServer {
  public:
   explicit HttpRestServer(RestServerOptions o)
       : o_(std::move(o)), clock_(o_.clock != nullptr ? o_.clock : RealClock::Get()) {
-    allowlist_ = internal::BuildAllowlist(o_.config.allowlist);
+    router_ = std::make_unique<internal::Router>(&o_, clock_);
   }
 
   ~HttpRestServer() override { Stop(); }
@@ -133,149 +127,22 @@ class HttpRestServer final : public RestServer {
   }
 
  private:
-  std::shared_ptr<const ha::NodeStatus> Status() const { return o_.board->Current(); }
-
-  void AddHeaders(httplib::Response& res) const {
-    for (const auto& [k, v] : o_.config.http_extra_headers) res.set_header(k, v);
-    if (o_.config.tls()) {
-      for (const auto& [k, v] : o_.config.https_extra_headers) res.set_header(k, v);
-    }
-  }
-
-  // Basic auth, allowlist and client certificates for unsafe methods (Patroni's check_access).
-  bool Allowed(const httplib::Request& req, httplib::Response& res) {
-    if (!allowlist_.empty() || o_.config.allowlist_include_members) {
-      std::vector<internal::Network> nets = allowlist_;
-      if (o_.config.allowlist_include_members) {
-        auto st = Status();
-        if (st->cluster) {
-          auto members = internal::MemberNetworks(*st->cluster);
-          nets.insert(nets.end(), members.begin(), members.end());
-        }
-      }
-      bool ok = false;
-      for (const auto& n : nets) ok = ok || n.Contains(req.remote_addr);
-      if (!ok) {
-        internal::Text(res, 403, "Access is denied");
-        return false;
-      }
-    }
-    if (o_.config.tls() &&
-        (o_.config.verify_client == "required" || o_.config.verify_client == "optional")) {
-      X509* peer =
-          req.ssl != nullptr ? SSL_get_peer_certificate(const_cast<SSL*>(req.ssl)) : nullptr;
-      if (peer == nullptr) {
-        internal::Text(res, 403, "client certificate required");
-        return false;
-      }
-      X509_free(peer);
-    }
-    if (o_.config.authentication) {
-      std::string header = req.get_header_value("Authorization");
-      if (header.empty() || !internal::CheckBasicAuth(header, *o_.config.authentication)) {
-        res.set_header("WWW-Authenticate", "Basic realm=\"Patroni\"");
-        internal::Text(res, 401, header.empty() ? "no auth header received" : "not authenticated");
-        return false;
-      }
-    }
-    return true;
-  }
-
-  void Get(const httplib::Request& req, httplib::Response& res, bool status_only) {
-    auto st = Status();
-    std::string path = req.path;
-    QueryParams query(req.params.begin(), req.params.end());
-    if (path == "/patroni") {
-      if (!o_.live_positions) return internal::Json(res, 200, PatroniStatus(*st), status_only);
-      return internal::Json(res, 200, PatroniStatus(WithLivePositions(*st, o_.live_positions())),
-                            status_only);
-    }
-    if (path == "/cluster") {
-      return internal::Json(res, 200,
-                            st->cluster ? ClusterView(*st->cluster)
-                                        : ::pgha::Json{{"members", ::pgha::Json::array()}},
-                            status_only);
-    }
-    if (path == "/history") {
-      return internal::Json(
-          res, 200, st->cluster ? HistoryView(*st->cluster) : ::pgha::Json::array(), status_only);
-    }
-    if (path == "/config") {
-      if (!st->cluster || !st->cluster->config)
-        return internal::JsonError(res, 502, "no dynamic configuration in the DCS");
-      return internal::Json(res, 200, st->cluster->config->data, status_only);
-    }
-    if (path == "/metrics") {
-      res.status = 200;
-      if (!status_only) res.set_content(MetricsText(*st), "text/plain");
-      return;
-    }
-    if (path == "/liveness") {
-      res.status = LivenessStatusCode(*st, clock_->Now(), o_.ttl());
-      return;
-    }
-    if (path == "/readiness") {
-      res.status = ReadinessStatusCode(*st);
-      return;
-    }
-    if (path == "/failsafe") {
-      if (!st->failsafe_mode || !st->cluster || !st->cluster->failsafe) {
-        return internal::JsonError(res, 502, "failsafe mode is not enabled");
-      }
-      ::pgha::Json members = ::pgha::Json::object();
-      for (const auto& [name, url] : *st->cluster->failsafe) members[name] = url;
-      return internal::Json(res, 200, members, status_only);
-    }
-    int code = HealthStatusCode(path, query, *st);
-    internal::Json(res, code, PatroniStatus(*st), status_only);
-  }
-
   void Route() {
     auto& s = *server_;
-    s.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      AddHeaders(res);
-      Get(req, res, req.method == "HEAD");
-    });
-    s.Options(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      AddHeaders(res);
-      Get(req, res, true);
-    });
-    internal::ActionContext ctx{&o_, clock_};
-    auto unsafe = [this,
-                   ctx](Reply (*handler)(const internal::ActionContext&, const httplib::Request&)) {
-      return [this, ctx, handler](const httplib::Request& req, httplib::Response& res) {
-        AddHeaders(res);
-        if (!Allowed(req, res)) return;
-        Reply r = handler(ctx, req);
-        internal::Send(res, r);
-      };
+    auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+      router_->Handle(req, res);
     };
-    s.Post("/switchover", unsafe(internal::PostSwitchover));
-    s.Post("/failover", unsafe(internal::PostFailover));
-    s.Delete("/switchover", unsafe(internal::DeleteSwitchover));
-    s.Post("/restart", unsafe(internal::PostRestart));
-    s.Delete("/restart", unsafe(internal::DeleteRestart));
-    s.Post("/reload", unsafe(internal::PostReload));
-    s.Post("/reinitialize", unsafe(internal::PostReinitialize));
-    s.Patch("/config", unsafe(internal::PatchConfig));
-    s.Put("/config", unsafe(internal::PutConfig));
-    s.Post("/citus", unsafe(internal::NotSupported));
-    s.Post("/mpp", unsafe(internal::NotSupported));
-    s.Post("/failsafe", unsafe(internal::PostFailsafe));
-    auto unknown = [this](const httplib::Request& req, httplib::Response& res) {
-      AddHeaders(res);
-      if (!Allowed(req, res)) return;
-      internal::JsonError(res, 404, absl::StrCat("no ", req.method, " handler for ", req.path));
-    };
-    s.Post(".*", unknown);
-    s.Put(".*", unknown);
-    s.Patch(".*", unknown);
-    s.Delete(".*", unknown);
+    s.Get(".*", handle);  // GET and HEAD
+    s.Options(".*", handle);
+    s.Post(".*", handle);
+    s.Put(".*", handle);
+    s.Patch(".*", handle);
+    s.Delete(".*", handle);
   }
 
   RestServerOptions o_;
   Clock* clock_;
-  std::vector<internal::Network> allowlist_;
+  std::unique_ptr<internal::Router> router_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

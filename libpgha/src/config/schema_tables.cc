@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "pgha/base/utf8.h"
 #include "pgha/config/address.h"
 #include "schema.h"
 
@@ -205,20 +206,7 @@ std::string KeyTextProblem(const std::string& text) {
       ++i;
       continue;
     }
-    // A well-formed UTF-8 sequence (no overlong forms, no surrogates).
-    int extra = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : -1;
-    if (extra < 0) return "is not valid UTF-8";
-    uint32_t cp = c & (0x3f >> extra);
-    for (int k = 1; k <= extra; ++k) {
-      if (i + k >= text.size()) return "is not valid UTF-8";
-      unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xc0) != 0x80) return "is not valid UTF-8";
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (extra == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
-      return "is not valid UTF-8";
-    }
-    i += static_cast<size_t>(extra) + 1;
+    if (NextCodePoint(text, &i) < 0) return "is not valid UTF-8";
   }
   return "";
 }

@@ -42,6 +42,14 @@ ha::NodeStatus Node(bool primary, bool holds_lock, dcs::ClusterStatePtr cluster)
   return s;
 }
 
+TEST_CASE("PyJsonDumps writes a byte that is not UTF-8 (a member name from the DCS) as U+FFFD") {
+  // A lone surrogate escape would make the answer unreadable to strict JSON parsers.
+  CHECK(PyJsonDumps(Json(std::string("p\xff\xfeg2"))) == "\"p\\ufffd\\ufffdg2\"");
+  CHECK(PyJsonDumps(Json(std::string("a\xed\xa0\x80"))) == "\"a\\ufffd\\ufffd\\ufffd\"");
+  CHECK(PyJsonDumps(Json(std::string("\xf0\x9f\x98\x80"))) == "\"\\ud83d\\ude00\"");  // still paired
+  CHECK(PyJsonDumps(Json(std::string("truncated \xe2\x82"))) == "\"truncated \\ufffd\\ufffd\"");
+}
+
 TEST_CASE("PyJsonDumps writes what Python's json.dumps writes") {
   Json v = {{"a", 1}, {"b", Json::array({"x", nullptr, true, 1.5})}, {"c", "é\"\n"}};
   CHECK(PyJsonDumps(v) == "{\"a\": 1, \"b\": [\"x\", null, true, 1.5], \"c\": \"\\u00e9\\\"\\n\"}");

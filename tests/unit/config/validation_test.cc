@@ -54,6 +54,9 @@ TEST_CASE("a name or scope that would corrupt a DCS key or a path is refused whe
       {"name: \"a\\nb\"", "name", "control characters"},
       {"name: \"a\\0b\"", "name", "control characters"},
       {std::string("name: a\xff") + "b", "name", "not valid UTF-8"},  // a raw byte, not an escape
+      {std::string("name: a\xf5\x80\x80\x80"), "name", "not valid UTF-8"},  // above U+10FFFF
+      {std::string("name: a\xed\xa0\x80"), "name", "not valid UTF-8"},      // a surrogate
+      {std::string("name: a\xc0\xaf"), "name", "not valid UTF-8"},          // overlong '/'
   };
   for (const auto& b : bad) {
     INFO(b.yaml);

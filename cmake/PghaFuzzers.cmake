@@ -1,0 +1,47 @@
+# The fuzz targets (tests/fuzz) as an external project compiled by clang with ASan, UBSan and
+# libFuzzer, built with everything else when that toolchain is installed (scripts/install-deps.sh
+# installs it). Without it the `fuzz` tests are absent and a message says so.
+include(ExternalProject)
+
+find_program(PGHA_CLANG clang)
+find_program(PGHA_CLANGXX clang++)
+set(PGHA_FUZZ_SECONDS 60 CACHE STRING "How long ctest runs each fuzz target")
+
+set(PGHA_HAVE_LIBFUZZER FALSE)
+if(PGHA_CLANG AND PGHA_CLANGXX)
+  # libFuzzer's runtime comes in a package of its own: link a one-line target to find out.
+  set(probe ${CMAKE_BINARY_DIR}/libfuzzer-probe.cc)
+  file(WRITE ${probe}
+       "#include <cstddef>\n#include <cstdint>\n"
+       "extern \"C\" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }\n")
+  execute_process(COMMAND ${PGHA_CLANGXX} -fsanitize=fuzzer,address,undefined ${probe}
+                          -o ${CMAKE_BINARY_DIR}/libfuzzer-probe
+                  RESULT_VARIABLE probe_result OUTPUT_QUIET ERROR_QUIET)
+  if(probe_result EQUAL 0)
+    set(PGHA_HAVE_LIBFUZZER TRUE)
+  endif()
+endif()
+
+if(NOT PGHA_HAVE_LIBFUZZER)
+  message(STATUS "fuzz targets not built: clang with libFuzzer not found (apt-get install clang libfuzzer-14-dev)")
+  return()
+endif()
+
+ExternalProject_Add(pgha_fuzzers
+  SOURCE_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz
+  BINARY_DIR ${CMAKE_BINARY_DIR}/fuzz
+  CMAKE_ARGS -DCMAKE_C_COMPILER=${PGHA_CLANG} -DCMAKE_CXX_COMPILER=${PGHA_CLANGXX}
+             -DCMAKE_BUILD_TYPE=None
+  # One job: it runs next to the main build's own jobs.
+  BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> -j1
+  INSTALL_COMMAND ""
+  # The sources are pgha's own: let the fuzz tree's build decide what changed.
+  BUILD_ALWAYS ON)
+
+set(PGHA_FUZZ_TARGETS fuzz_config_yaml fuzz_dcs_codec fuzz_rest_request fuzz_ctl_output)
+foreach(target ${PGHA_FUZZ_TARGETS})
+  add_test(NAME "fuzz: ${target}"
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/fuzz/run.sh ${CMAKE_BINARY_DIR}/fuzz/bin/${target}
+                   ${PGHA_FUZZ_SECONDS})
+  set_tests_properties("fuzz: ${target}" PROPERTIES LABELS fuzz TIMEOUT 900)
+endforeach()

@@ -1,0 +1,48 @@
+// Strict UTF-8 decoding, one code point at a time: what names, keys and JSON output need when
+// the bytes came from another process (a DCS value, a request path) and may be anything.
+//
+// Thread-safety: pure functions.
+#ifndef PGHA_BASE_UTF8_H_
+#define PGHA_BASE_UTF8_H_
+
+#include <cstddef>
+#include <string_view>
+
+namespace pgha {
+
+// The code point that starts at `*pos`, advancing `*pos` past it. A byte that does not start a
+// well-formed sequence (a stray continuation byte, a truncated sequence, an overlong form, a
+// surrogate, a value above U+10FFFF) returns -1 and advances by that one byte.
+inline long NextCodePoint(std::string_view text, size_t* pos) {
+  size_t i = *pos;
+  unsigned char c = static_cast<unsigned char>(text[i]);
+  *pos = i + 1;
+  if (c < 0x80) return c;
+  int extra = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+  if (extra < 0 || i + extra >= text.size()) return -1;
+  long cp = c & (0x3f >> extra);
+  for (int k = 1; k <= extra; ++k) {
+    unsigned char cc = static_cast<unsigned char>(text[i + k]);
+    if ((cc & 0xc0) != 0x80) return -1;
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+      (extra == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+    return -1;
+  }
+  *pos = i + extra + 1;
+  return cp;
+}
+
+// Whether every byte of `text` belongs to a well-formed sequence.
+inline bool IsValidUtf8(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (NextCodePoint(text, &pos) < 0) return false;
+  }
+  return true;
+}
+
+}  // namespace pgha
+
+#endif  // PGHA_BASE_UTF8_H_
