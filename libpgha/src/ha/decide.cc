@@ -1,5 +1,6 @@
 // Decide() and the rules about tasks, the DCS, data directories and a stopped PostgreSQL.
 // Each rule's comment: "when <condition>: <what happens>, because <why it is safe>".
+#include <algorithm>
 #include "pgha/ha/decide.h"
 
 #include "context.h"
@@ -216,23 +217,36 @@ bool RuleNoData(Context& c) {
   return true;
 }
 
+// Whether `initialize` holds a system identifier at all (Patroni's sysid_valid): one is the
+// initdb time in seconds shifted left by 32 bits, so it has at least 10 digits.
+bool SysidValid(const std::string& text) {
+  return text.size() >= 10 && std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
 // When our data belongs to another cluster (its system identifier differs from `initialize`):
-// stop, because replicating or promoting it would mix two clusters' data.
+// stop, because replicating or promoting it would mix two clusters' data. Only a value that is a
+// system identifier says so: anything else another client wrote there is no reason to take every
+// node down; it is ignored, as Patroni does, and the lock holder (whose data is the cluster's)
+// writes the right one back.
 bool RuleForeignCluster(Context& c) {
   const auto& sysid = c.local.pg.system_identifier;
   if (!sysid) return false;
   std::string mine = std::to_string(*sysid);
-  if (c.cluster.initialize && !c.cluster.initialize->empty() && *c.cluster.initialize != mine) {
+  const std::optional<std::string>& init = c.cluster.initialize;
+  if (init && SysidValid(*init) && *init != mine) {
     if (c.HoldsLock()) c.Do(ReleaseLock{*c.cluster.leader, std::nullopt});
     if (!c.Paused()) {
       c.Do(Exit{absl::StrCat("the system identifier of this data directory (", mine,
-                             ") differs from the cluster's (", *c.cluster.initialize,
+                             ") differs from the cluster's (", *init,
                              "): it belongs to a different cluster")});
     }
     c.Say("system identifier mismatch");
     return true;
   }
-  if (!c.cluster.initialize && !c.cluster.leader && c.PgPrimary() && !c.Paused()) {
+  if (init && !init->empty() && !SysidValid(*init) && c.HoldsLock() && !c.Paused()) {
+    c.Do(SetInitialize{mine, c.cluster.initialize_version});
+  }
+  if (!init && !c.cluster.leader && c.PgPrimary() && !c.Paused()) {
     // A running primary found without any cluster in the DCS: take it over (Patroni does).
     c.Do(SetInitialize{mine, dcs::kNoVersion});
   }

@@ -28,7 +28,7 @@ struct ClusterBuilder {
   dcs::ClusterState c;
   ClusterBuilder() {
     c.scope = "t";
-    c.initialize = "42";
+    c.initialize = "7710826820256107124";
     c.initialize_version = 1;
     c.config = dcs::ClusterConfig{Json::object(), 2};
   }
@@ -74,7 +74,7 @@ pg::Observation Replica(Lsn pos = 100) {
   o.postmaster_alive = true;
   o.accepting = true;
   o.in_recovery = true;
-  o.system_identifier = 42;
+  o.system_identifier = 7710826820256107124;
   o.timeline = 1;
   o.receive_lsn = pos;
   o.replay_lsn = pos;
@@ -91,7 +91,7 @@ pg::Observation Primary(Lsn pos = 100) {
 pg::Observation Stopped(bool was_primary = false) {
   pg::Observation o;
   o.data_dir = pg::DataDirState::kValid;
-  o.system_identifier = 42;
+  o.system_identifier = 7710826820256107124;
   o.control = pg::ControlData{};
   o.control->cluster_state = was_primary ? "shut down" : "shut down in recovery";
   return o;
@@ -207,11 +207,27 @@ TEST_CASE("the end of our bootstrap publishes the cluster, or withdraws after a 
 
 TEST_CASE("a data directory from another cluster is refused") {
   LocalState foreign = Local(Replica());
-  foreign.pg.system_identifier = 777;
+  foreign.pg.system_identifier = 7710826820256100000;
   RunTable({
       {"replica of another cluster", ClusterBuilder().Leader("b").Member(M("b", "primary")).c, foreign, Config(), "Exit"},
       {"paused: only reported", ClusterBuilder().Leader("b").Paused().c, foreign, Config(), ""},
   });
+}
+
+TEST_CASE("an initialize value that is not a system identifier stops nobody; the leader repairs it") {
+  for (const char* garbage : {"abc", "{\"sysid\": 1}", "42", "-7710826820256107124", "\xff\xfe"}) {
+    INFO(garbage);
+    auto c = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).c;
+    c.initialize = garbage;
+    std::string leader = Actions(Decide(c, Local(Primary()), Config()));
+    INFO("leader: " << leader);
+    CHECK(leader.find("Exit") == std::string::npos);
+    CHECK(leader.find("SetInitialize") != std::string::npos);
+    std::string replica = Actions(Decide(c, Local(Replica()), Config("b")));
+    INFO("replica: " << replica);
+    CHECK(replica.find("Exit") == std::string::npos);
+    CHECK(replica.find("SetInitialize") == std::string::npos);
+  }
 }
 
 TEST_CASE("the DCS cannot be read: a primary steps down, a replica carries on") {
