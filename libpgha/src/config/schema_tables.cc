@@ -636,9 +636,11 @@ SpecPtr DynamicConfigSpec() {
       Map({
           // pgha's hard minimums are lower than Patroni's (ttl 20, retry_timeout 3): shorter
           // leases work on every supported DCS and give faster failover. Timing rule below.
-          Opt("ttl", Int(4, std::nullopt, "s")),
-          Opt("loop_wait", Int(1, std::nullopt, "s")),
-          Opt("retry_timeout", Int(1, std::nullopt, "s")),
+          // Above a day and an hour they are refused: a daemon must not sleep for a week
+          // because a DCS client wrote loop_wait: 604800 (the last valid value stays in force).
+          Opt("ttl", Int(4, 86400, "s")),
+          Opt("loop_wait", Int(1, 3600, "s")),
+          Opt("retry_timeout", Int(1, 3600, "s")),
           Opt("maximum_lag_on_failover", Int(0, std::nullopt, "B")),
           Opt("maximum_lag_on_syncnode", Int(-1, std::nullopt, "B")),
           Opt("max_timelines_history", Int(0)),
@@ -675,8 +677,8 @@ SpecPtr DynamicConfigSpec() {
                                           Opt("database", Str()), Opt("plugin", Str())}))),
       }),
       [](const Json& v, const KeyPath& path, Validator& val) {
-        // Clamped as the dynamic configuration clamps them (a day, an hour, an hour), so the
-        // rule's arithmetic cannot overflow.
+        // Clamped to the limits above (values beyond are already errors), so the rule's
+        // arithmetic cannot overflow.
         int64_t ttl = std::clamp<int64_t>(ReadInt(v.value("ttl", Json(30)), "s").value_or(30), 4, 86400);
         int64_t loop_wait =
             std::clamp<int64_t>(ReadInt(v.value("loop_wait", Json(10)), "s").value_or(10), 1, 3600);

@@ -154,8 +154,10 @@ absl::StatusOr<SyncState> DecodeSync(const std::string& value) {
   s.leader = ReadText(doc, "leader");
   if (doc.contains("sync_standby") && doc["sync_standby"].is_string()) {
     for (absl::string_view name :
-         absl::StrSplit(doc["sync_standby"].get<std::string>(), ',', absl::SkipEmpty())) {
-      s.sync_standby.emplace_back(absl::StripAsciiWhitespace(name));
+         absl::StrSplit(doc["sync_standby"].get<std::string>(), ',')) {
+      // " " between two commas names nobody, like "": skipped after stripping.
+      absl::string_view stripped = absl::StripAsciiWhitespace(name);
+      if (!stripped.empty()) s.sync_standby.emplace_back(stripped);
     }
   }
   if (doc.contains("quorum") && doc["quorum"].is_number_integer()) {

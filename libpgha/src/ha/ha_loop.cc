@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -26,6 +27,7 @@ struct HaLoop::Impl {
   Memory memory;
   std::optional<absl::Time> lock_refreshed_at;
   dcs::ClusterStatePtr last_cluster = std::make_shared<dcs::ClusterState>();
+  std::set<std::string> logged_decode_errors;  // as last read, each logged once
   dcs::Version config_version = dcs::kNoVersion - 1;  // never matches: apply on the first cycle
   RecordingWriteGuard no_guard;  // when the options name none (tests of the loop)
   internal::Executor executor;
@@ -89,7 +91,14 @@ struct HaLoop::Impl {
       last_cluster = *loaded;
       local.dcs_ok = true;
       last_dcs_ok = clock->Now();
-      for (const auto& e : last_cluster->decode_errors) PGHA_LOG(WARNING) << "DCS: " << e;
+      // Each undecodable value once, not every cycle: garbage someone wrote must not fill the
+      // disk with one line per key per loop_wait.
+      std::set<std::string> decode_errors(last_cluster->decode_errors.begin(),
+                                          last_cluster->decode_errors.end());
+      for (const auto& e : decode_errors) {
+        if (logged_decode_errors.count(e) == 0) PGHA_LOG(WARNING) << "DCS: " << e;
+      }
+      logged_decode_errors = std::move(decode_errors);
     } else {
       local.dcs_ok = false;
       PGHA_LOG(ERROR) << "reading the cluster from the DCS failed: " << loaded.status().message();

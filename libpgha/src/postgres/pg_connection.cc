@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "config_files.h"
 
 namespace pgha::pg {
 namespace {
@@ -40,6 +41,23 @@ std::string RedactedConnInfo(const ConnParams& params) {
     if (copy.count(secret) != 0) copy[secret] = "******";
   }
   return BuildConnInfo(copy);
+}
+
+absl::StatusOr<std::string> ProgramConnInfo(ConnParams params, const std::string& service_file,
+                                            std::vector<std::pair<std::string, std::string>>* env) {
+  auto secret = params.find("sslpassword");
+  if (secret == params.end() || secret->second.empty()) return BuildConnInfo(params);
+  // A service file holds one unquoted value per line.
+  if (secret->second.find_first_of("\r\n") != std::string::npos) {
+    return absl::InvalidArgumentError("sslpassword must not contain a line break");
+  }
+  absl::Status written = WriteFileAtomically(
+      service_file, absl::StrCat("[pgha]\nsslpassword=", secret->second, "\n"), 0600);
+  if (!written.ok()) return written;
+  params.erase(secret);
+  params["service"] = "pgha";
+  env->emplace_back("PGSERVICEFILE", service_file);
+  return BuildConnInfo(params);
 }
 
 std::optional<std::string> QueryResult::Get(size_t row, const std::string& name) const {

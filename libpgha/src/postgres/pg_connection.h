@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,11 @@ using ConnParams = std::map<std::string, std::string>;
 std::string BuildConnInfo(const ConnParams& params);
 // The same for logs: password and sslpassword replaced.
 std::string RedactedConnInfo(const ConnParams& params);
+// The connection string for a program's command line (pg_basebackup, pg_rewind), which any
+// local user can read in the process list: an sslpassword moves into a private service file
+// at `service_file` (mode 0600) that `*env` points PGSERVICEFILE at, as passwords are in pgpass.
+absl::StatusOr<std::string> ProgramConnInfo(ConnParams params, const std::string& service_file,
+                                            std::vector<std::pair<std::string, std::string>>* env);
 
 struct QueryResult {
   std::vector<std::string> columns;

@@ -25,9 +25,12 @@ const std::set<std::string>& ForbiddenBasebackupOptions() {
 absl::Status LibpqController::CloneWithBasebackup(const Upstream& upstream) {
   ConnParams conn = RemoteParams(upstream, pgconf().replication, "");
   conn.erase("dbname");
+  std::vector<std::pair<std::string, std::string>> env = {{"PGPASSFILE", PgpassPath()}, {"LANG", "C"}};
+  auto conninfo = ProgramConnInfo(conn, PgpassPath() + ".service", &env);
+  if (!conninfo.ok()) return conninfo.status();
   // -w: never prompt for a password (with no terminal, pg_basebackup would retry forever).
   std::vector<std::string> argv = {Bin("pg_basebackup"), "--pgdata=" + DataDir(), "-X", "stream",
-                                   "-w", "--dbname=" + BuildConnInfo(conn)};
+                                   "-w", "--dbname=" + *conninfo};
   bool checkpoint_set = false;
   auto add = [&](const std::string& name, const std::string& value) {
     if (ForbiddenBasebackupOptions().count(name) != 0) {
@@ -54,8 +57,7 @@ absl::Status LibpqController::CloneWithBasebackup(const Upstream& upstream) {
   // A spread checkpoint can keep a new replica waiting for minutes on an idle primary.
   if (!checkpoint_set) argv.push_back("--checkpoint=fast");
   PGHA_LOG(INFO) << "cloning from " << upstream.name << " with pg_basebackup";
-  auto r = runner_->Run({.argv = argv, .env = {{"PGPASSFILE", PgpassPath()}, {"LANG", "C"}},
-                         .timeout = absl::Hours(48)});
+  auto r = runner_->Run({.argv = argv, .env = env, .timeout = absl::Hours(48)});
   if (!r.ok()) return r.status();
   if (!r->ok()) return absl::UnavailableError(absl::StrCat("pg_basebackup failed: ", r->Describe()));
   return absl::OkStatus();

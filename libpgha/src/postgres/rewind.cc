@@ -178,16 +178,17 @@ absl::Status LibpqController::Rewind(const Upstream& leader) {
     }
   }
   ConnParams source = RemoteParams(leader, RewindUser());
-  std::vector<std::string> argv = {Bin("pg_rewind"), "-D", DataDir(), "--source-server", BuildConnInfo(source)};
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"PGPASSFILE", PgpassPath()}, {"PGOPTIONS", "-c statement_timeout=0"}, {"LANG", "C"}, {"LC_ALL", "C"}};
+  auto conninfo = ProgramConnInfo(source, PgpassPath() + ".service", &env);
+  if (!conninfo.ok()) return conninfo.status();
+  std::vector<std::string> argv = {Bin("pg_rewind"), "-D", DataDir(), "--source-server", *conninfo};
   if (options_.effective.recovery_conf.contains("restore_command")) {
     argv.push_back("--restore-target-wal");
     if (ConfigDir() != DataDir()) argv.push_back("--config-file=" + ConfigDir() + "/postgresql.conf");
   }
   PGHA_LOG(INFO) << "running pg_rewind from " << leader.name;
-  auto r = runner_->Run({.argv = argv,
-                         .env = {{"PGPASSFILE", PgpassPath()}, {"PGOPTIONS", "-c statement_timeout=0"},
-                                 {"LANG", "C"}, {"LC_ALL", "C"}},
-                         .timeout = absl::Hours(24)});
+  auto r = runner_->Run({.argv = argv, .env = env, .timeout = absl::Hours(24)});
   if (!r.ok()) return r.status();
   if (!r->ok()) return absl::FailedPreconditionError(absl::StrCat("pg_rewind failed: ", r->Describe()));
   // pg_rewind copied the leader's configuration files: ours are written again at start.

@@ -57,7 +57,18 @@ TEST_CASE("timing values are adjusted the way Patroni adjusts them") {
   }
 }
 
-TEST_CASE("ttl 4294967295, loop_wait 4294967296, retry_timeout 2147483647: clamped, never cut or overflowed") {
+TEST_CASE("ttl 4294967295, loop_wait 4294967296, retry_timeout 2147483647: refused by validation") {
+  for (const char* key : {"ttl", "loop_wait", "retry_timeout"}) {
+    INFO(key);
+    Diagnostics d = ValidateDynamicConfig(Json{{key, 4294967296LL}});
+    CHECK(d.HasErrors());
+  }
+  CHECK(ValidateDynamicConfig(Json{{"ttl", 86400}, {"loop_wait", 3600}, {"retry_timeout", 3600}}).ErrorCount() == 0);
+  CHECK(ValidateDynamicConfig(Json{{"ttl", 86401}}).HasErrors());
+  CHECK(ValidateDynamicConfig(Json{{"loop_wait", 3601}}).HasErrors());
+}
+
+TEST_CASE("ttl 4294967295, loop_wait 4294967296, retry_timeout 2147483647 past validation: clamped, never cut or overflowed") {
   std::vector<std::string> w;
   DynamicConfig d = ParseDynamicConfig(
       {{"ttl", 4294967295LL}, {"loop_wait", 4294967296LL}, {"retry_timeout", 2147483647LL}}, &w);

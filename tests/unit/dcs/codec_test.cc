@@ -74,6 +74,15 @@ TEST_CASE("lenient decoding: legacy forms are read, garbage is refused with a re
   CHECK_FALSE(DecodeFailover("{\"leader\":\"a\",\"scheduled_at\":\"tomorrow\"}").ok());
 }
 
+TEST_CASE("sync_standby \"a, ,b,,\" names a and b, and re-encodes to what decodes the same") {
+  auto sync = DecodeSync(R"({"leader":"pg1","sync_standby":"a, ,b,,"})");
+  REQUIRE(sync.ok());
+  CHECK(sync->sync_standby == std::vector<std::string>{"a", "b"});
+  auto again = DecodeSync(EncodeSync(*sync));
+  REQUIRE(again.ok());
+  CHECK(again->sync_standby == sync->sync_standby);
+}
+
 TEST_CASE("a member key whose pending_restart is not a boolean is read, not thrown on") {
   for (const char* value : {"\"yes\"", "1", "[true]", "{\"a\": 1}", "null"}) {
     INFO(value);

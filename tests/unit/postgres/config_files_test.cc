@@ -1,10 +1,12 @@
 // What pgha writes into PostgreSQL's files from configuration another person (or process)
 // wrote: nothing in a value or a name may add a line of its own to postgresql.conf.
 #include <catch2/catch.hpp>
+#include <libpq-fe.h>
 #include <sys/stat.h>
 
 #include "absl/strings/str_split.h"
 #include "config_files.h"
+#include "pg_connection.h"
 #include "temp_dir.h"
 
 namespace pgha::pg {
@@ -59,6 +61,48 @@ TEST_CASE("files are replaced through a fresh temporary file, with the mode aske
   REQUIRE(WriteFileAtomically(path, "port = 5433\n", 0640).ok());
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0640);
+}
+
+}  // namespace
+}  // namespace pgha::pg
+
+namespace pgha::pg {
+namespace {
+
+TEST_CASE("an sslpassword never reaches a program's command line: a private service file holds it") {
+  testing::TempDir dir;
+  std::string service = dir.path() + "/pgpass.service";
+  std::vector<std::pair<std::string, std::string>> env;
+  auto info = ProgramConnInfo({{"host", "127.0.0.1"}, {"port", "1"}, {"user", "rep"},
+                               {"sslmode", "disable"}, {"sslpassword", "s3cret 'x"}},
+                              service, &env);
+  REQUIRE(info.ok());
+  INFO(*info);
+  CHECK(info->find("s3cret") == std::string::npos);
+  CHECK(info->find("service='pgha'") != std::string::npos);
+  REQUIRE(env.size() == 1);
+  CHECK(env[0].first == "PGSERVICEFILE");
+  CHECK(env[0].second == service);
+  struct stat st;
+  REQUIRE(stat(service.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(testing::ReadFile(service) == "[pgha]\nsslpassword=s3cret 'x\n");
+  // libpq finds the service (a missing one would be the error instead of the refused connection).
+  setenv("PGSERVICEFILE", service.c_str(), 1);
+  PGconn* conn = PQconnectdb(info->c_str());
+  std::string error = PQerrorMessage(conn);
+  PQfinish(conn);
+  unsetenv("PGSERVICEFILE");
+  INFO(error);
+  CHECK(error.find("service") == std::string::npos);
+  CHECK(error.find("127.0.0.1") != std::string::npos);
+
+  std::vector<std::pair<std::string, std::string>> untouched;
+  auto plain = ProgramConnInfo({{"host", "h"}, {"user", "rep"}}, dir.path() + "/other", &untouched);
+  REQUIRE(plain.ok());
+  CHECK(*plain == "host='h' user='rep'");
+  CHECK(untouched.empty());
+  CHECK_FALSE(ProgramConnInfo({{"sslpassword", "a\nb"}}, dir.path() + "/x", &untouched).ok());
 }
 
 }  // namespace
