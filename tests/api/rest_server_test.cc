@@ -14,10 +14,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "connection_guard.h"
 #include "pgha/api/http_client.h"
 #include "ports.h"
 #include "status_testing.h"
 #include "test_certs.h"
+#include "wait.h"
 
 namespace pgha::testing {
 namespace {
@@ -61,7 +63,13 @@ class Node {
 // A TCP connection to 127.0.0.1:port, closed on destruction.
 class RawConnection {
  public:
-  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  // From `source` (any 127.0.0.0/8 address: a client address of its own for the server).
+  explicit RawConnection(int port, const char* source = "127.0.0.1")
+      : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    inet_pton(AF_INET, source, &local.sin_addr);
+    if (fd_ >= 0) bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -78,6 +86,12 @@ class RawConnection {
   bool Send(const std::string& bytes) {
     return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(bytes.size());
+  }
+  // Whether the server has closed the connection (without waiting).
+  bool ClosedByServer() {
+    char c;
+    ssize_t n = recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
   }
   // The server's answer up to the end of its headers (or whatever came before it closed).
   std::string ReadHead() {
@@ -109,28 +123,30 @@ TEST_CASE("a second server on the same port is refused, not sharing it") {
   CHECK(absl::IsUnavailable(second.status()));
 }
 
-TEST_CASE("idle and slow clients do not keep a health check waiting") {
+// Client addresses 127.0.0.2 ... 127.0.0.11 for clients other than the health checker.
+std::string OtherAddress(int i) { return absl::StrCat("127.0.0.", 2 + i % 10); }
+
+TEST_CASE("500 idle and slow clients do not keep a health check waiting") {
   // A listen backlog that takes the burst of connections below at once (Patroni's default of 5
   // makes the kernel drop SYNs, and connecting alone would take most of a minute).
   config::RestApiConfig rest;
-  rest.request_queue_size = 512;
+  rest.request_queue_size = 1024;
   Node node(rest);
-  // Connections that never send a byte, as a port scanner or a stuck client leaves them.
-  std::vector<std::unique_ptr<RawConnection>> idle;
-  for (int i = 0; i < 200; ++i) {
-    idle.push_back(std::make_unique<RawConnection>(node.port()));
+  // Connections that never send a byte, as a port scanner or a stuck client leaves them, and
+  // clients that send a request one header line at a time and never finish it; from ten
+  // addresses (one address alone would be capped, see below).
+  std::vector<std::unique_ptr<RawConnection>> idle, slow;
+  for (int i = 0; i < 250; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(node.port(), OtherAddress(i).c_str()));
     REQUIRE(idle.back()->connected());
   }
-  // Clients that send a request one header line at a time and never finish it.
-  std::vector<std::unique_ptr<RawConnection>> slow;
-  for (int i = 0; i < 20; ++i) {
-    slow.push_back(std::make_unique<RawConnection>(node.port()));
+  for (int i = 0; i < 250; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(node.port(), OtherAddress(i).c_str()));
     REQUIRE(slow.back()->Send("GET /readiness HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
   }
   std::atomic<bool> done{false};
   // The slow clients' pace: a header line every half second, under the server's 5 s read
-  // timeout, so that they hold their connection for as long as they like (this is the
-  // client's behaviour being simulated, not a wait for a condition).
+  // timeout (this is the client's behaviour being simulated, not a wait for a condition).
   std::thread trickle([&] {
     while (!done) {
       for (auto& c : slow) c->Send("X-Slow: 1\r\n");
@@ -144,6 +160,92 @@ TEST_CASE("idle and slow clients do not keep a health check waiting") {
   }
   done = true;
   trickle.join();
+}
+
+TEST_CASE("a client that never finishes its request is disconnected at its deadline") {
+  Node node({});
+  RawConnection slow(node.port());
+  REQUIRE(slow.Send("POST /restart HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+  // One header line a second: every read arrives well within the 5 s read timeout, so only the
+  // deadline for the whole request (10 s) ends it.
+  bool closed = WaitFor(
+      [&] {
+        slow.Send("X-Slow: 1\r\n");
+        return slow.ClosedByServer();
+      },
+      absl::Minutes(2), absl::Seconds(1));
+  CHECK(closed);
+  CHECK(Status(api::HttpRequest("GET", node.Url("/readiness"), "", absl::Seconds(10))) == 200);
+}
+
+// A listening socket on 127.0.0.1 whose connections the test accepts itself.
+class TestListener {
+ public:
+  TestListener() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(listen(fd_, 64) == 0);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~TestListener() {
+    close(fd_);
+    for (int fd : accepted_) close(fd);
+  }
+  // A client from `source`, and the server side of its connection.
+  std::pair<std::unique_ptr<RawConnection>, int> Connect(const char* source) {
+    auto client = std::make_unique<RawConnection>(port_, source);
+    int fd = accept(fd_, nullptr, nullptr);
+    accepted_.push_back(fd);
+    return {std::move(client), fd};
+  }
+
+ private:
+  int fd_;
+  int port_ = 0;
+  std::vector<int> accepted_;
+};
+
+TEST_CASE("once the server is busy, an address holding its share gets no more connections") {
+  TestListener listener;
+  api::internal::ConnectionGuard guard(
+      {.request_deadline = absl::Hours(1), .busy = 4, .max_per_address = 2});
+  std::vector<std::unique_ptr<RawConnection>> clients;
+  std::vector<api::internal::ConnectionGuard::Ticket> tickets;
+  for (int i = 0; i < 4; ++i) {  // not busy yet: one address may open all four
+    auto [client, fd] = listener.Connect("127.0.0.2");
+    auto ticket = guard.Begin(fd);
+    REQUIRE(ticket);
+    tickets.push_back(*ticket);
+    clients.push_back(std::move(client));
+  }
+  auto [fifth, fifth_fd] = listener.Connect("127.0.0.2");
+  CHECK_FALSE(guard.Begin(fifth_fd));  // busy, and 127.0.0.2 holds 4 >= 2
+  auto [other, other_fd] = listener.Connect("127.0.0.3");
+  CHECK(guard.Begin(other_fd));  // another address still gets in
+  guard.End(tickets[0]);
+  auto [again, again_fd] = listener.Connect("127.0.0.2");
+  CHECK_FALSE(guard.Begin(again_fd));  // still busy (4 open), and 127.0.0.2 holds 3
+  CHECK(guard.Open() == 4);
+}
+
+TEST_CASE("a connection past its deadline is shut down; a running handler stops the clock") {
+  TestListener listener;
+  api::internal::ConnectionGuard guard({.request_deadline = absl::Seconds(1)});
+  auto [late, late_fd] = listener.Connect("127.0.0.2");
+  REQUIRE(guard.Begin(late_fd));
+  CHECK(WaitFor([&] { return late->ClosedByServer(); }, absl::Minutes(1)));
+  auto [busy, busy_fd] = listener.Connect("127.0.0.2");
+  auto ticket = guard.Begin(busy_fd);
+  REQUIRE(ticket);
+  guard.HandlerStarted(*ticket);
+  guard.HandlerFinished(*ticket);  // the deadline starts again from here
+  CHECK(WaitFor([&] { return busy->ClosedByServer(); }, absl::Minutes(1)));
+  guard.End(*ticket);
+  CHECK(guard.Open() == 1);  // `late` was shut down, not ended: its owner ends it
 }
 
 TEST_CASE("a peer answering with wrong types is read as unusable, never thrown on") {

@@ -12,6 +12,8 @@ namespace {
 // count against the commit limit of hosts with vm.overcommit_memory=2, as PostgreSQL advises.
 constexpr size_t kConnectionStackBytes = 512 * 1024;
 
+thread_local bool refusing = false;
+
 struct StartArgs {
   ConnectionThreads* self;
   std::function<void()> connection;
@@ -19,11 +21,20 @@ struct StartArgs {
 
 }  // namespace
 
+bool ConnectionThreads::Refusing() { return refusing; }
+
 void ConnectionThreads::enqueue(std::function<void()> connection) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (running_ >= max_threads_) {
-      waiting_.push_back(std::move(connection));
+      if (static_cast<int>(waiting_.size()) < max_waiting_) {
+        waiting_.push_back(std::move(connection));
+        return;
+      }
+      lock.unlock();
+      refusing = true;
+      connection();
+      refusing = false;
       return;
     }
     ++running_;

@@ -18,11 +18,17 @@ namespace pgha::api::internal {
 
 class ConnectionThreads final : public httplib::TaskQueue {
  public:
-  explicit ConnectionThreads(int max_threads) : max_threads_(max_threads) {}
+  // Up to `max_threads` connections are served at once and `max_waiting` wait for a thread;
+  // beyond that a connection is refused (closed unanswered) at once.
+  ConnectionThreads(int max_threads, int max_waiting)
+      : max_threads_(max_threads), max_waiting_(max_waiting) {}
   ~ConnectionThreads() override { shutdown(); }
 
-  // Serves the connection on a new thread, or queues it while max_threads are busy.
+  // Serves the connection on a new thread, or queues it while max_threads are busy, or, when
+  // the queue is full, runs it at once with Refusing() true (the listener then closes it).
   void enqueue(std::function<void()> connection) override;
+  // True while a refused connection runs on the calling thread.
+  static bool Refusing();
   // Waits until every accepted connection has been served (httplib calls this after the
   // listening socket is closed; open connections end at their next keep-alive check).
   void shutdown() override;
@@ -32,6 +38,7 @@ class ConnectionThreads final : public httplib::TaskQueue {
   void Serve(std::function<void()> connection);
 
   const int max_threads_;
+  const int max_waiting_;
   std::mutex mu_;
   std::condition_variable all_done_;
   int running_ = 0;                            // guarded by mu_

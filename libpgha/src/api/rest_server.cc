@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "actions.h"
 #include "connection_threads.h"
+#include "guarded_listener.h"
 #include "pgha/base/log.h"
 #include "pgha/config/address.h"
 #include "router.h"
@@ -19,6 +20,7 @@ namespace pgha::api {
 namespace {
 
 constexpr int kMaxConnectionThreads = 512;
+constexpr int kMaxWaitingConnections = 512;
 
 class HttpRestServer final : public RestServer {
  public:
@@ -37,7 +39,7 @@ class HttpRestServer final : public RestServer {
       std::string cert = c.certfile, key = c.keyfile.empty() ? c.certfile : c.keyfile,
                   ca = c.cafile;
       std::string password = c.keyfile_password;
-      auto ssl = std::make_unique<httplib::SSLServer>([=](SSL_CTX& ctx) {
+      auto ssl = std::make_unique<internal::ServingServer<httplib::SSLServer>>([=](SSL_CTX& ctx) {
         if (!password.empty()) {
           SSL_CTX_set_default_passwd_cb_userdata(&ctx, const_cast<char*>(password.c_str()));
         }
@@ -56,21 +58,33 @@ class HttpRestServer final : public RestServer {
                                                        " / keyfile ", key,
                                                        ca.empty() ? "" : " / cafile " + ca));
       }
-      server_ = std::move(ssl);
+      open_serving_ = [s = ssl.get()](socket_t fd) { fd == INVALID_SOCKET ? s->Close() : s->Open(fd); };
+      serve_ = [s = ssl.get()](socket_t sock) { return s->Serve(sock); };
+      serving_ = std::move(ssl);
     } else {
-      server_ = std::make_unique<httplib::Server>();
+      auto plain = std::make_unique<internal::ServingServer<httplib::Server>>();
+      open_serving_ = [s = plain.get()](socket_t fd) { fd == INVALID_SOCKET ? s->Close() : s->Open(fd); };
+      serve_ = [s = plain.get()](socket_t sock) { return s->Serve(sock); };
+      serving_ = std::move(plain);
     }
-    auto& s = *server_;
+    listener_ = std::make_unique<internal::GuardedListener>(&guard_, serve_);
+    auto& l = *listener_;
+    auto& s = *serving_;
     // A thread per connection (see connection_threads.h), up to a cap far above what a
     // cluster's members, load balancers and monitoring open.
-    s.new_task_queue = [] { return new internal::ConnectionThreads(kMaxConnectionThreads); };
-    // Idle or slow clients are dropped soon: short timeouts, small bodies.
-    s.set_keep_alive_timeout(2);
-    s.set_keep_alive_max_count(1000);
-    s.set_read_timeout(5, 0);
-    s.set_write_timeout(5, 0);
-    s.set_payload_max_length(1 << 20);
-    s.set_tcp_nodelay(true);
+    l.new_task_queue = [] {
+      return new internal::ConnectionThreads(kMaxConnectionThreads, kMaxWaitingConnections);
+    };
+    // Idle or slow clients are dropped soon: short timeouts, small bodies, and the guard's
+    // deadline for a whole request (connection_guard.h).
+    for (httplib::Server* server : {static_cast<httplib::Server*>(&l), &s}) {
+      server->set_keep_alive_timeout(2);
+      server->set_keep_alive_max_count(1000);
+      server->set_read_timeout(5, 0);
+      server->set_write_timeout(5, 0);
+      server->set_payload_max_length(1 << 20);
+      server->set_tcp_nodelay(true);
+    }
     s.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
           internal::JsonError(res, 500, "internal error");
@@ -86,20 +100,21 @@ class HttpRestServer final : public RestServer {
     port_ = listen->front().port;
     // httplib's default sets SO_REUSEPORT, which lets a second daemon bind the same port and
     // take half of the health checks: SO_REUSEADDR only, so that an occupied port is an error.
-    s.set_socket_options([this](int fd) {
+    l.set_socket_options([this](int fd) {
       int yes = 1;
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
       listen_fd_ = fd;
     });
-    if (!s.bind_to_port(host, port_)) {
+    if (!l.bind_to_port(host, port_)) {
       return absl::UnavailableError(absl::StrCat(
           "cannot listen on ", c.listen, " (restapi.listen): address in use or not available"));
     }
     // Patroni's request_queue_size is the listen backlog; httplib's is fixed at 5, and Linux
     // takes a second listen() as a new backlog.
     if (listen_fd_ >= 0) ::listen(listen_fd_, c.request_queue_size);
+    open_serving_(listen_fd_);
     thread_ = std::thread([this] {
-      bool clean = server_->listen_after_bind();
+      bool clean = listener_->listen_after_bind();
       listen_returned_ = true;
       // httplib gives up on accept errors other than EMFILE/EINTR/EAGAIN (ENFILE, ENOBUFS):
       // health checks then fail, and that must be in the log.
@@ -118,18 +133,33 @@ class HttpRestServer final : public RestServer {
     if (thread_.joinable()) {
       // httplib's stop() does nothing until its loop has started: a stop right after Start
       // would leave the loop blocked in accept() forever.
-      while (!server_->is_running() && !listen_returned_) {
+      while (!listener_->is_running() && !listen_returned_) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
-      server_->stop();
+      // Open connections end at their next keep-alive check, then the listener's stop returns.
+      open_serving_(INVALID_SOCKET);
+      listener_->stop();
       thread_.join();
     }
   }
 
  private:
   void Route() {
-    auto& s = *server_;
+    auto& s = *serving_;
     auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+      // The request is complete: the time a handler takes (a restart waits for PostgreSQL)
+      // does not count against the client's deadline.
+      struct HandlerScope {
+        internal::ConnectionGuard& guard;
+        std::optional<internal::ConnectionGuard::Ticket> ticket =
+            internal::GuardedListener::CurrentConnection();
+        explicit HandlerScope(internal::ConnectionGuard& g) : guard(g) {
+          if (ticket) guard.HandlerStarted(*ticket);
+        }
+        ~HandlerScope() {
+          if (ticket) guard.HandlerFinished(*ticket);
+        }
+      } scope(guard_);
       router_->Handle(req, res);
     };
     s.Get(".*", handle);  // GET and HEAD
@@ -143,7 +173,11 @@ class HttpRestServer final : public RestServer {
   RestServerOptions o_;
   Clock* clock_;
   std::unique_ptr<internal::Router> router_;
-  std::unique_ptr<httplib::Server> server_;
+  internal::ConnectionGuard guard_{internal::ConnectionLimits{}};
+  std::unique_ptr<httplib::Server> serving_;        // routes, timeouts, TLS; never listens
+  std::function<void(socket_t)> open_serving_;      // its stand-in for listening (INVALID: closed)
+  std::function<bool(socket_t)> serve_;             // serves one accepted socket
+  std::unique_ptr<internal::GuardedListener> listener_;  // accepts, guards, hands over
   std::thread thread_;
   int port_ = 0;
   std::atomic<bool> stopped_{false};
