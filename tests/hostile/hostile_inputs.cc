@@ -128,7 +128,8 @@ std::string HostileRequests::Headers(size_t body_size, bool with_auth, bool* inc
       *incomplete = true;
       break;
     case 1:
-      h += "Content-Length: -1\r\n";
+      h += "Content-Length: -1\r\n";  // read by some as "until the end": end it
+      *incomplete = true;
       break;
     case 2:
       h += "Content-Length: 99999999999999999999999\r\n";
