@@ -56,7 +56,7 @@ struct Node {
 
 Node MakeNode(const testing::TempDir& root, const std::string& name,
               const std::string& extra_postgresql = "", const std::string& bin_dir = "",
-              const std::string& extra_parameters = "") {
+              const std::string& extra_parameters = "", const std::string& extra_bootstrap = "") {
   Node n;
   n.spec.name = name;
   n.spec.dir = root.Sub(name);
@@ -65,6 +65,7 @@ Node MakeNode(const testing::TempDir& root, const std::string& name,
   n.spec.bin_dir = bin_dir;
   n.spec.extra_postgresql = extra_postgresql;
   n.spec.extra_parameters = extra_parameters;
+  n.spec.extra_bootstrap = extra_bootstrap;
   fs::create_directories(n.spec.dir);
   std::string path = root.WriteFile(name + ".yml", testing::NodeYaml(n.spec));
   auto loaded = config::LoadLocalConfig(path, {});
@@ -276,6 +277,29 @@ TEST_CASE("role passwords set at bootstrap stay out of the server log under log_
     INFO(secret);
     CHECK(log.find(secret) == std::string::npos);
   }
+  CHECK_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+TEST_CASE("post_bootstrap gets a key=value DSN that reaches the server over its unix socket") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  std::string dir = root.Sub("n");
+  fs::create_directories(dir);
+  // The script records its argument and uses it, as a DBA's script would.
+  std::string script = root.WriteFile(
+      "post_bootstrap.sh",
+      absl::StrCat("#!/bin/sh\necho \"$1\" > ", dir, "/dsn\nexec ", testing::PostgresBinDir(),
+                   "/psql -w -X -q -c 'CREATE TABLE post_bootstrap_ran (v int)' \"$1\"\n"));
+  fs::permissions(script, fs::perms::owner_all);
+  Node n = MakeNode(root, "n", "  use_unix_socket: true\n", "", "",
+                    absl::StrCat("  post_bootstrap: ", script, "\n"));
+  REQUIRE_OK(n.pg->Bootstrap());
+  std::string dsn = testing::ReadFile(dir + "/dsn");
+  INFO(dsn);
+  CHECK(dsn.find("dbname=postgres user=postgres host=" + dir + " port=" + std::to_string(n.spec.pg_port)) == 0);
+  CHECK(dsn.find("postgres://") == std::string::npos);
+  CHECK(dsn.find("secret") == std::string::npos);
+  CHECK_OK(n.Sql("SELECT count(*) FROM post_bootstrap_ran"));
   CHECK_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 

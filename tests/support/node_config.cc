@@ -48,6 +48,7 @@ std::string NodeYaml(const NodeSpec& s) {
       "    - encoding: UTF8\n",
       "    - locale: C.UTF-8\n",
       "    - data-checksums\n",
+      s.extra_bootstrap,
       "postgresql:\n",
       "  listen: 127.0.0.1:", s.pg_port, "\n",
       "  connect_address: 127.0.0.1:", s.pg_port, "\n",

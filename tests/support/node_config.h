@@ -24,6 +24,7 @@ struct NodeSpec {
   int retry_timeout = 3;
   bool synchronous_mode = false;
   std::string extra_dynamic;   // YAML lines appended under bootstrap.dcs (indented 4)
+  std::string extra_bootstrap;  // YAML lines appended under bootstrap (indented 2)
   std::string extra_postgresql;  // YAML lines appended under postgresql (indented 2)
   std::string extra_parameters;  // YAML lines appended under postgresql.parameters (indented 4)
   std::string extra_top;         // YAML appended at the top level

@@ -215,10 +215,15 @@ absl::Status LibpqController::RunPostBootstrap() {
   const std::string& script = options_.local.bootstrap.post_bootstrap;
   if (script.empty()) return absl::OkStatus();
   PGHA_ASSIGN_OR_RETURN(std::vector<std::string> argv, SplitCommandLine(script));
+  // Patroni hands the script a key=value DSN of its local connection (a URL cannot hold a
+  // unix-socket directory as its host), the password through PGPASSFILE, and
+  // synchronous_commit=local so that the script never waits for a replica that is not there.
   ConnParams p = LocalParams();
-  std::string url = absl::StrCat("postgres://", p["user"], "@", p["host"], ":", p["port"], "/postgres");
-  argv.push_back(url);
-  auto r = runner_->Run({.argv = argv, .env = {{"PGPASSFILE", PgpassPath()}},
+  p.erase("application_name");
+  argv.push_back(PatroniDsn(p));
+  auto r = runner_->Run({.argv = argv,
+                         .env = {{"PGPASSFILE", PgpassPath()},
+                                 {"PGOPTIONS", "-c synchronous_commit=local"}},
                          .timeout = absl::Hours(1)});
   if (!r.ok()) return r.status();
   if (!r->ok()) return absl::FailedPreconditionError(absl::StrCat("post_bootstrap failed: ", r->Describe()));

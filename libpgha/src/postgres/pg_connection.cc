@@ -43,6 +43,26 @@ std::string RedactedConnInfo(const ConnParams& params) {
   return BuildConnInfo(copy);
 }
 
+std::string PatroniDsn(const ConnParams& params) {
+  static const char* const kKeywords[] = {
+      "dbname",      "user",          "host",           "port",         "sslmode",
+      "sslcompression", "sslcert",    "sslkey",         "sslpassword",  "sslrootcert",
+      "sslcrl",      "sslcrldir",     "application_name", "krbsrvname", "gssencmode",
+      "channel_binding", "target_session_attrs"};
+  std::string out;
+  for (const char* keyword : kKeywords) {
+    auto it = params.find(keyword);
+    if (it == params.end() || it->second.empty()) continue;
+    if (!out.empty()) out.push_back(' ');
+    absl::StrAppend(&out, keyword, "=");
+    for (char c : it->second) {
+      if (c == '\'' || c == '\\' || c == ' ') out.push_back('\\');
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> ProgramConnInfo(ConnParams params, const std::string& service_file,
                                             std::vector<std::pair<std::string, std::string>>* env) {
   auto secret = params.find("sslpassword");

@@ -20,6 +20,10 @@ using ConnParams = std::map<std::string, std::string>;
 std::string BuildConnInfo(const ConnParams& params);
 // The same for logs: password and sslpassword replaced.
 std::string RedactedConnInfo(const ConnParams& params);
+// A key=value DSN as Patroni's format_dsn writes it for post_bootstrap: dbname, user, host,
+// port, then the SSL and session keywords libpq knows, in that order; no password or passfile
+// (the script gets PGPASSFILE); spaces, quotes and backslashes escaped with a backslash.
+std::string PatroniDsn(const ConnParams& params);
 // The connection string for a program's command line (pg_basebackup, pg_rewind), which any
 // local user can read in the process list: an sslpassword moves into a private service file
 // at `service_file` (mode 0600) that `*env` points PGSERVICEFILE at, as passwords are in pgpass.

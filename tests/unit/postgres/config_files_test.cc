@@ -105,5 +105,13 @@ TEST_CASE("an sslpassword never reaches a program's command line: a private serv
   CHECK_FALSE(ProgramConnInfo({{"sslpassword", "a\nb"}}, dir.path() + "/x", &untouched).ok());
 }
 
+TEST_CASE("PatroniDsn writes Patroni's format_dsn: its keyword order, no password, escapes") {
+  CHECK(PatroniDsn({{"host", "/var/run/postgresql"}, {"port", "5432"}, {"user", "postgres"},
+                    {"dbname", "postgres"}, {"passfile", "/x/pgpass"}, {"password", "p"},
+                    {"connect_timeout", "3"}, {"sslmode", "require"}}) ==
+        "dbname=postgres user=postgres host=/var/run/postgresql port=5432 sslmode=require");
+  CHECK(PatroniDsn({{"user", "o'brien x\\y"}}) == "user=o\\'brien\\ x\\\\y");
+}
+
 }  // namespace
 }  // namespace pgha::pg
