@@ -303,6 +303,19 @@ TEST_CASE("post_bootstrap gets a key=value DSN that reaches the server over its 
   CHECK_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
+TEST_CASE("wal_keep_segments from an old configuration does not stop PostgreSQL 15 from starting") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  // Patroni's example postgres0.yml carries wal_keep_segments: 8; PostgreSQL 13+ refuses the
+  // name at start. The node's own wal_keep_size (128MB) is kept, the other is dropped.
+  Node kept = MakeNode(root, "kept", "", "", "    wal_keep_segments: 8\n");
+  REQUIRE_OK(kept.pg->Bootstrap());
+  auto size = kept.Sql("SHOW wal_keep_size");
+  REQUIRE_OK(size);
+  CHECK(size->front() == "128MB");
+  CHECK_OK(kept.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
 TEST_CASE("an occupied port gives a clear error and touches no data") {
   RequirePostgres();
   testing::TempDir root("pgha-pg");

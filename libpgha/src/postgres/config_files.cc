@@ -8,12 +8,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "pg_connection.h"
 #include "pgha/config/dynamic_config.h"
 
@@ -131,6 +134,60 @@ std::string PrimaryConnInfo(const StandbySettings& s) {
                   {"channel_binding", "prefer"}};
   for (const auto& [k, v] : s.ssl_options) p[k] = v;
   return BuildConnInfo(p);
+}
+
+namespace {
+
+// A size in MB from a GUC value: 128, "128", "128MB", "1GB", "512kB" (no unit: `unit_mb` MB).
+std::optional<int64_t> SizeInMb(const Json& value, int64_t unit_mb) {
+  std::string text = value.is_string() ? value.get<std::string>() : value.is_number_integer() ? value.dump() : "";
+  text = std::string(absl::StripAsciiWhitespace(text));
+  size_t digits = 0;
+  while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  int64_t number = 0;
+  if (digits == 0 || digits > 12 || !absl::SimpleAtoi(text.substr(0, digits), &number)) return std::nullopt;
+  std::string unit = std::string(absl::StripAsciiWhitespace(text.substr(digits)));
+  if (unit.empty()) return number * unit_mb;
+  if (unit == "kB") return number / 1024;
+  if (unit == "MB") return number;
+  if (unit == "GB") return number * 1024;
+  if (unit == "TB") return number * 1024 * 1024;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Json ParametersForServer(const Json& parameters, int server_major, std::vector<std::string>* notes) {
+  Json out = parameters.is_object() ? parameters : Json::object();
+  if (server_major <= 0) return out;
+  if (server_major >= 13 && out.contains("wal_keep_segments")) {
+    Json segments = out["wal_keep_segments"];
+    out.erase("wal_keep_segments");
+    if (!out.contains("wal_keep_size")) {
+      if (auto mb = SizeInMb(segments, 16)) {
+        out["wal_keep_size"] = absl::StrCat(*mb, "MB");
+        notes->push_back(absl::StrCat("wal_keep_segments=", segments.dump(), " written as wal_keep_size=",
+                                      *mb, "MB (PostgreSQL ", server_major, " has no wal_keep_segments)"));
+        return out;
+      }
+    }
+    notes->push_back(absl::StrCat("wal_keep_segments dropped (PostgreSQL ", server_major,
+                                  " has no wal_keep_segments)"));
+  } else if (server_major < 13 && out.contains("wal_keep_size")) {
+    Json size = out["wal_keep_size"];
+    out.erase("wal_keep_size");
+    if (!out.contains("wal_keep_segments")) {
+      if (auto mb = SizeInMb(size, 1)) {
+        out["wal_keep_segments"] = (*mb + 8) / 16;
+        notes->push_back(absl::StrCat("wal_keep_size=", size.dump(), " written as wal_keep_segments=",
+                                      (*mb + 8) / 16, " (PostgreSQL ", server_major, " has no wal_keep_size)"));
+        return out;
+      }
+    }
+    notes->push_back(absl::StrCat("wal_keep_size dropped (PostgreSQL ", server_major,
+                                  " has no wal_keep_size)"));
+  }
+  return out;
 }
 
 std::string RenderPostgresqlConf(const ConfFileInputs& in) {

@@ -37,6 +37,12 @@ struct ConfFileInputs {
   std::optional<StandbySettings> standby;  // unset: primary (or standalone)
 };
 
+// The parameters as the server's major version (12, 13, ... from PG_VERSION; 0 when unknown)
+// takes them, as Patroni adapts them: wal_keep_segments (before 13) and wal_keep_size (13 on)
+// are converted into each other at 16 MB a segment, and the one the server does not know is
+// dropped. Each change is described in `notes` (for the log).
+Json ParametersForServer(const Json& parameters, int server_major, std::vector<std::string>* notes);
+
 // A GUC value as postgresql.conf wants it: quoted, with quotes and backslashes escaped.
 std::string QuoteGucValue(const Json& value);
 

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -112,6 +113,13 @@ ConnParams LibpqController::RemoteParams(const Upstream& upstream, const config:
   return p;
 }
 
+int LibpqController::ServerMajorVersion() const {
+  std::ifstream in(DataDir() + "/PG_VERSION");
+  int major = 0;
+  if (!(in >> major)) return 0;
+  return major;
+}
+
 const config::UserAuth& LibpqController::RewindUser() const {
   return pgconf().rewind ? *pgconf().rewind : pgconf().superuser;
 }
@@ -124,7 +132,11 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
   in.scope = options_.local.scope;
   in.listen_addresses = ListenAddresses();
   in.port = Port();
-  in.parameters = options_.effective.parameters;
+  // Parameters the server's version does not have are converted or dropped, as Patroni does
+  // (a wal_keep_segments left over from PostgreSQL 12 would stop 15 from starting).
+  std::vector<std::string> notes;
+  in.parameters = ParametersForServer(options_.effective.parameters, ServerMajorVersion(), &notes);
+  for (const auto& note : notes) PGHA_LOG(WARNING) << "postgresql.parameters: " << note;
   if (have_sync_names_override_) {
     in.parameters["synchronous_standby_names"] = synchronous_standby_names_;
   }

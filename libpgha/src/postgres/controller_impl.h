@@ -58,6 +58,8 @@ class LibpqController final : public PostgresController {
   ConnParams RemoteParams(const Upstream& upstream, const config::UserAuth& user,
                           const std::string& dbname = "postgres") const;
   const config::UserAuth& RewindUser() const;
+  // The major version of the data directory (PG_VERSION), 0 when there is none yet.
+  int ServerMajorVersion() const;
   ConfFileInputs Inputs(const std::optional<Upstream>& upstream, bool as_standby) const;
   // The pgpass file with every configured role (tools and the walreceiver read it).
   absl::Status WritePgpassFile();

@@ -105,6 +105,23 @@ TEST_CASE("an sslpassword never reaches a program's command line: a private serv
   CHECK_FALSE(ProgramConnInfo({{"sslpassword", "a\nb"}}, dir.path() + "/x", &untouched).ok());
 }
 
+TEST_CASE("wal_keep_segments and wal_keep_size are converted for the server's version, as Patroni does") {
+  std::vector<std::string> notes;
+  Json p15 = ParametersForServer(Json{{"wal_keep_segments", 8}, {"max_connections", 100}}, 15, &notes);
+  CHECK(p15 == Json{{"max_connections", 100}, {"wal_keep_size", "128MB"}});
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("wal_keep_segments=8 written as wal_keep_size=128MB") != std::string::npos);
+  notes.clear();
+  CHECK(ParametersForServer(Json{{"wal_keep_segments", "8"}, {"wal_keep_size", "1GB"}}, 15, &notes) ==
+        Json{{"wal_keep_size", "1GB"}});  // both given: the server's own wins
+  CHECK(notes.size() == 1);
+  notes.clear();
+  CHECK(ParametersForServer(Json{{"wal_keep_size", "1GB"}}, 12, &notes) == Json{{"wal_keep_segments", 64}});
+  CHECK(ParametersForServer(Json{{"wal_keep_size", "1GB"}}, 15, &notes) == Json{{"wal_keep_size", "1GB"}});
+  CHECK(ParametersForServer(Json{{"wal_keep_segments", 8}}, 0, &notes) == Json{{"wal_keep_segments", 8}});
+  CHECK(ParametersForServer(Json{{"wal_keep_segments", "lots"}}, 15, &notes) == Json::object());
+}
+
 TEST_CASE("PatroniDsn writes Patroni's format_dsn: its keyword order, no password, escapes") {
   CHECK(PatroniDsn({{"host", "/var/run/postgresql"}, {"port", "5432"}, {"user", "postgres"},
                     {"dbname", "postgres"}, {"passfile", "/x/pgpass"}, {"password", "p"},
