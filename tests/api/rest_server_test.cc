@@ -232,7 +232,7 @@ TEST_CASE("once the server is busy, an address holding its share gets no more co
   CHECK(guard.Open() == 4);
 }
 
-TEST_CASE("a connection past its deadline is shut down; a running handler stops the clock") {
+TEST_CASE("a connection past its deadline is shut down, a running handler stops the clock") {
   TestListener listener;
   api::internal::ConnectionGuard guard({.request_deadline = absl::Seconds(1)});
   auto [late, late_fd] = listener.Connect("127.0.0.2");

@@ -26,7 +26,7 @@ const testing::DumpState& State(int n) {
   return (*states)[n - 1];
 }
 
-TEST_CASE("garbage under a member key or in config is reported; the rest is intact") {
+TEST_CASE("garbage under a member key or in config is reported, the rest is intact") {
   auto server = StartDcsServer();
   const std::string scope = UniqueScope();
   auto raw = server->NewBackend(absl::Seconds(10), absl::Seconds(3));

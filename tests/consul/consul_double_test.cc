@@ -91,7 +91,7 @@ TEST_CASE("KV entries: base64 values, indexes, X-Consul-Index, 404 for a missing
   CHECK(list.index == list.json()[0]["ModifyIndex"].get<uint64_t>());
 }
 
-TEST_CASE("cas=0 creates only; cas=<index> writes only at that ModifyIndex; cas deletes alike") {
+TEST_CASE("cas=0 creates only, cas=<index> writes only at that ModifyIndex, cas deletes alike") {
   ConsulDouble consul;
   consul.Start();
   const int port = consul.port();
@@ -168,7 +168,7 @@ TEST_CASE("sessions expire 2x their TTL after the last renewal and delete or rel
   CHECK(consul.SessionCount() == 0);
 }
 
-TEST_CASE("session create validates the TTL, the behavior and the checks; destroy drops keys") {
+TEST_CASE("session create validates the TTL, the behavior and the checks, destroy drops keys") {
   ConsulDouble consul;  // Consul's default minimum TTL: 10s
   consul.Start();
   const int port = consul.port();

@@ -141,7 +141,7 @@ std::vector<pid_t> Children(pid_t parent) {
 
 bool Gone(pid_t pid) { return ::kill(pid, 0) != 0; }
 
-TEST_CASE("renewed, the fencer leaves the primary alone; unrenewed, it stops it") {
+TEST_CASE("renewed, the fencer leaves the primary alone, unrenewed, it stops it") {
   Guarded g(false);
   CHECK(g.c.Ask("HELLO /somewhere/else").rfind("ERR", 0) == 0);
   // Renewed every 200 ms with a deadline 1 s ahead, for 3 s: past three deadlines it would

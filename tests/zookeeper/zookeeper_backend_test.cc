@@ -205,7 +205,7 @@ TEST_CASE("a version never matches a re-created key or a later write (versions a
   CHECK(node->ReleaseLock(leader, "pg1", *again).ok());
 }
 
-TEST_CASE("entries carry their owner session; CloseSession deletes them at once") {
+TEST_CASE("entries carry their owner session, CloseSession deletes them at once") {
   testing::ZooKeeperServer server;
   server.Start();
   const std::string prefix = "/service/owners/";

@@ -58,7 +58,7 @@ TEST_CASE("stdin data reaches the child and output can go to a file") {
   CHECK(testing::ReadFile(out) == "hello\n");
 }
 
-TEST_CASE("Start returns at once; Wait with a short deadline reports the process still running") {
+TEST_CASE("Start returns at once, Wait with a short deadline reports the process still running") {
   PosixProcessRunner runner;
   auto p = runner.Start({.argv = {"/bin/sh", "-c", "read x; echo got $x"}, .stdin_data = ""});
   REQUIRE(p.ok());

@@ -84,7 +84,7 @@ TEST_CASE("ttl 4294967295, loop_wait 4294967296, retry_timeout 2147483647 past v
   CHECK(negative.loop_wait >= 1);
 }
 
-TEST_CASE("the dynamic configurations Patroni wrote validate clean; wrong types do not") {
+TEST_CASE("the dynamic configurations Patroni wrote validate clean, wrong types do not") {
   int seen = 0;
   for (const auto& state : testing::LoadReferenceDcsDump()) {
     for (const auto& [key, value] : state.keys) {

@@ -253,7 +253,7 @@ TEST_CASE("custom bootstrap and replica methods need their sections") {
   CHECK_FALSE(replica_missing.ok());
 }
 
-TEST_CASE("paths that do not exist here are warnings; a data_dir that is a file is an error") {
+TEST_CASE("paths that do not exist here are warnings, a data_dir that is a file is an error") {
   testing::TempDir dir;
   auto r = Load(MinimalConfig() + "");
   REQUIRE(r.ok());

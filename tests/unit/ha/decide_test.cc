@@ -214,7 +214,7 @@ TEST_CASE("a data directory from another cluster is refused") {
   });
 }
 
-TEST_CASE("an initialize value that is not a system identifier stops nobody; the leader repairs it") {
+TEST_CASE("an initialize value that is not a system identifier stops nobody, the leader repairs it") {
   for (const char* garbage : {"abc", "{\"sysid\": 1}", "42", "-7710826820256107124", "\xff\xfe"}) {
     INFO(garbage);
     auto c = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).c;
@@ -389,7 +389,7 @@ TEST_CASE("a switchover in synchronous mode: only sync members may win, and some
   });
 }
 
-TEST_CASE("a manual failover names the winner; the lag check does not apply to it") {
+TEST_CASE("a manual failover names the winner, the lag check does not apply to it") {
   auto to_b = ClusterBuilder().Member(M("a", "replica")).Member(M("b", "replica")).Optime(5 * 1048576).Failover("", "b").c;
   LocalState b = Local(Replica(100));
   b.peers = {Peer("a", 200)};
