@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the fuzz targets for a long time (CI runs each for a minute through ctest -L fuzz):
+# Runs the fuzz targets for a long time (CI runs each for 45 s through ctest -L fuzz):
 #   bench/fuzz.sh MINUTES [TARGET...]      default: every target, one after the other
 # Needs the fuzz build (build/fuzz/bin, made by ./scripts/build.sh when clang and libFuzzer are
 # installed). Each target's corpus grows in build/fuzz-work/<target>/corpus across runs; a finding
