@@ -46,6 +46,20 @@ void ConfigureLogging(const config::Config& c) {
   }
 }
 
+// Patroni 3.0.4+: a second daemon started under a name that already runs would fight the first
+// over one member key. When the DCS holds a member of our name whose REST API answers, the
+// name is taken. (Unreadable DCS or no answer: start; the member key of a crashed daemon
+// outlives it by up to ttl.)
+bool NameAlreadyRunning(dcs::Dcs& dcs, const std::string& name, const api::HttpTls& tls) {
+  auto cluster = dcs.Load();
+  if (!cluster.ok()) return false;
+  const dcs::Member* member = (*cluster)->FindMember(name);
+  if (member == nullptr || member->api_url.empty()) return false;
+  auto answer = api::HttpRequest("GET", api::WithPath(member->api_url, "/liveness"), "",
+                                 absl::Seconds(2), std::nullopt, tls);
+  return answer.ok();
+}
+
 }  // namespace
 
 void NotifySystemd(const std::string& state) {
@@ -117,17 +131,21 @@ int Run(const std::string& config_path) {
     return 1;
   }
   dcs::Dcs dcs(std::move(*backend), dcs::KeyLayout(cfg.namespace_, cfg.scope));
+  api::HttpTls tls;
+  tls.cacert = cfg.ctl.cacert.empty() ? cfg.restapi.cafile : cfg.ctl.cacert;
+  tls.certfile = cfg.ctl.certfile;
+  tls.keyfile = cfg.ctl.keyfile;
+  tls.insecure = cfg.ctl.insecure || tls.cacert.empty();
+  if (NameAlreadyRunning(dcs, cfg.name, tls)) {
+    PGHA_LOG(CRITICAL) << "Can't start; there is already a node named '" << cfg.name << "' running";
+    return 1;
+  }
 
   pg::ControllerOptions pg_options;
   pg_options.local = cfg;
   pg_options.effective = effective;
   auto controller = pg::MakePostgresController(pg_options);
 
-  api::HttpTls tls;
-  tls.cacert = cfg.ctl.cacert.empty() ? cfg.restapi.cafile : cfg.ctl.cacert;
-  tls.certfile = cfg.ctl.certfile;
-  tls.keyfile = cfg.ctl.keyfile;
-  tls.insecure = cfg.ctl.insecure || tls.cacert.empty();
   api::HttpPeerProber prober(tls, cfg.restapi.authentication);
   ha::ThreadWorker worker;
   std::unique_ptr<ha::Watchdog> watchdog = cfg.watchdog.mode == config::WatchdogMode::kOff

@@ -165,5 +165,24 @@ TEST_CASE(
   CHECK_FALSE(c.Sql(0, "SELECT 1").ok());  // PostgreSQL was stopped, not left running unmanaged
 }
 
+TEST_CASE("a second daemon under the name of a running node refuses to start (Patroni 3.0.4+)") {
+  RequireScenarioPrerequisites();
+  ClusterOptions options;
+  options.nodes = 2;
+  options.customize = [](int i, NodeSpec& spec) {
+    if (i == 1) spec.name = "pg1";  // an operator's copy-and-paste error
+  };
+  ClusterHarness c(options);
+  c.StartNode(0);
+  REQUIRE(WaitFor([&] { return c.Primary() == 0; }, absl::Minutes(3)));
+  c.StartNode(1);
+  CHECK(WaitFor([&] { return !c.DaemonRunning(1); }, absl::Minutes(2)));
+  INFO(c.LogTail(1));
+  CHECK(c.LogTail(1).find("Can't start; there is already a node named 'pg1' running") !=
+        std::string::npos);
+  CHECK(c.DaemonRunning(0));
+  CHECK(c.Primary() == 0);
+}
+
 }  // namespace
 }  // namespace pgha::testing

@@ -29,8 +29,10 @@ ClusterHarness::ClusterHarness(ClusterOptions options)
   for (int i = 0; i < options_.nodes; ++i) {
     NodeSpec s;
     s.scope = options_.scope;
-    s.name = absl::StrCat("pg", i + 1);
-    s.dir = dir_.Sub(s.name);
+    // Files are named after the index, so that a test can give two nodes one name.
+    std::string base = absl::StrCat("pg", i + 1);
+    s.name = base;
+    s.dir = dir_.Sub(base);
     s.pg_port = FreePort();
     s.api_port = FreePort();
     s.dcs_yaml = dcs_->NodeYaml();
@@ -42,8 +44,8 @@ ClusterHarness::ClusterHarness(ClusterOptions options)
     s.extra_postgresql = options_.extra_postgresql;
     if (options_.customize) options_.customize(i, s);
     std::string yaml = NodeYaml(s);
-    config_paths_.push_back(dir_.WriteFile(s.name + ".yml", yaml));
-    dir_.WriteFile(s.name + "/.keep", "");
+    config_paths_.push_back(dir_.WriteFile(base + ".yml", yaml));
+    dir_.WriteFile(base + "/.keep", "");
     specs_.push_back(s);
     daemons_.push_back(nullptr);
   }
@@ -83,7 +85,7 @@ void ClusterHarness::StartNode(int i) {
   }
   argv.push_back(binary);
   argv.push_back(config_paths_[i]);
-  daemons_[i] = std::make_unique<ServerProcess>(argv, dir_.Sub(specs_[i].name + ".log"));
+  daemons_[i] = std::make_unique<ServerProcess>(argv, dir_.Sub(absl::StrCat("pg", i + 1, ".log")));
   if (!daemons_[i]->Start()) throw std::runtime_error("cannot start pgha");
 }
 
