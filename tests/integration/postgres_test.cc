@@ -56,7 +56,8 @@ struct Node {
 
 Node MakeNode(const testing::TempDir& root, const std::string& name,
               const std::string& extra_postgresql = "", const std::string& bin_dir = "",
-              const std::string& extra_parameters = "", const std::string& extra_bootstrap = "") {
+              const std::string& extra_parameters = "", const std::string& extra_bootstrap = "",
+              const std::string& wal_keep = "") {
   Node n;
   n.spec.name = name;
   n.spec.dir = root.Sub(name);
@@ -66,6 +67,7 @@ Node MakeNode(const testing::TempDir& root, const std::string& name,
   n.spec.extra_postgresql = extra_postgresql;
   n.spec.extra_parameters = extra_parameters;
   n.spec.extra_bootstrap = extra_bootstrap;
+  if (!wal_keep.empty()) n.spec.wal_keep = wal_keep;
   fs::create_directories(n.spec.dir);
   std::string path = root.WriteFile(name + ".yml", testing::NodeYaml(n.spec));
   auto loaded = config::LoadLocalConfig(path, {});
@@ -306,14 +308,14 @@ TEST_CASE("post_bootstrap gets a key=value DSN that reaches the server over its 
 TEST_CASE("wal_keep_segments from an old configuration does not stop PostgreSQL 15 from starting") {
   RequirePostgres();
   testing::TempDir root("pgha-pg");
-  // Patroni's example postgres0.yml carries wal_keep_segments: 8; PostgreSQL 13+ refuses the
-  // name at start. The node's own wal_keep_size (128MB) is kept, the other is dropped.
-  Node kept = MakeNode(root, "kept", "", "", "    wal_keep_segments: 8\n");
-  REQUIRE_OK(kept.pg->Bootstrap());
-  auto size = kept.Sql("SHOW wal_keep_size");
+  // Patroni's example postgres0.yml carries wal_keep_segments: 8 in bootstrap.dcs; PostgreSQL
+  // 13+ refuses the name at start. It becomes wal_keep_size (16 MB a segment).
+  Node old = MakeNode(root, "old", "", "", "", "", "        wal_keep_segments: 10\n");
+  REQUIRE_OK(old.pg->Bootstrap());
+  auto size = old.Sql("SHOW wal_keep_size");
   REQUIRE_OK(size);
-  CHECK(size->front() == "128MB");
-  CHECK_OK(kept.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+  CHECK(size->front() == "160MB");
+  CHECK_OK(old.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
 TEST_CASE("an occupied port gives a clear error and touches no data") {

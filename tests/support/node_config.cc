@@ -41,8 +41,7 @@ std::string NodeYaml(const NodeSpec& s) {
       "        max_wal_senders: 10\n",
       "        max_replication_slots: 10\n",
       "        max_connections: 50\n",
-      // pg_rewind reads the old primary's WAL back to the last common checkpoint.
-      "        wal_keep_size: 128MB\n",
+      s.wal_keep,
       s.extra_dynamic,
       "  initdb:\n",
       "    - encoding: UTF8\n",

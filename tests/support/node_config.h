@@ -25,6 +25,9 @@ struct NodeSpec {
   bool synchronous_mode = false;
   std::string extra_dynamic;   // YAML lines appended under bootstrap.dcs (indented 4)
   std::string extra_bootstrap;  // YAML lines appended under bootstrap (indented 2)
+  // The WAL retention line of bootstrap.dcs.postgresql.parameters (pg_rewind reads the old
+  // primary's WAL back to the last common checkpoint).
+  std::string wal_keep = "        wal_keep_size: 128MB\n";
   std::string extra_postgresql;  // YAML lines appended under postgresql (indented 2)
   std::string extra_parameters;  // YAML lines appended under postgresql.parameters (indented 4)
   std::string extra_top;         // YAML appended at the top level
