@@ -121,7 +121,7 @@ TEST_CASE("bootstrap, clone, replicate, promote, rewind the old primary, and rei
   CHECK(*roles == std::vector<std::string>{"replicator", "rewinder"});
   CHECK(testing::ReadFile(a.spec.dir + "/data/postgresql.conf").find("rep-pass") == std::string::npos);
   CHECK((fs::status(a.spec.dir + "/pgpass").permissions() & fs::perms::group_read) == fs::perms::none);
-  REQUIRE_OK(a.pg->SyncReplicationSlots({{pg::SlotNameForMember("b")}}));
+  REQUIRE_OK(a.pg->SyncReplicationSlots({{pg::SlotNameForMember("b")}}, {}));
   REQUIRE_OK(a.Sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('before-clone')"));
 
   // b clones from a and streams.
@@ -147,7 +147,7 @@ TEST_CASE("bootstrap, clone, replicate, promote, rewind the old primary, and rei
   CHECK_FALSE(ob.in_recovery);
   CHECK(ob.timeline == 2);
   // As the HA loop does on a new primary: a slot for every other member.
-  REQUIRE_OK(b.pg->SyncReplicationSlots({{pg::SlotNameForMember("a")}}));
+  REQUIRE_OK(b.pg->SyncReplicationSlots({{pg::SlotNameForMember("a")}}, {}));
   REQUIRE_OK(b.Sql("INSERT INTO t VALUES ('after-promote')"));
   REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('diverged')"));  // written on the old timeline only
   REQUIRE_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
@@ -195,7 +195,7 @@ TEST_CASE("two nodes promoted independently to the same timeline number have div
   Node a = MakeNode(root, "a"), b = MakeNode(root, "b"), c = MakeNode(root, "c");
   REQUIRE_OK(a.pg->Bootstrap());
   REQUIRE_OK(a.Sql("CREATE TABLE t (v text)"));
-  REQUIRE_OK(a.pg->SyncReplicationSlots({{pg::SlotNameForMember("b")}, {pg::SlotNameForMember("c")}}));
+  REQUIRE_OK(a.pg->SyncReplicationSlots({{pg::SlotNameForMember("b")}, {pg::SlotNameForMember("c")}}, {}));
   for (Node* r : {&b, &c}) {
     REQUIRE_OK(r->pg->CreateReplica({a.AsUpstream()}));
     REQUIRE_OK(r->pg->Start(a.AsUpstream(), true, absl::Seconds(60)));
@@ -302,6 +302,20 @@ TEST_CASE("post_bootstrap gets a key=value DSN that reaches the server over its 
   CHECK(dsn.find("postgres://") == std::string::npos);
   CHECK(dsn.find("secret") == std::string::npos);
   CHECK_OK(n.Sql("SELECT count(*) FROM post_bootstrap_ran"));
+  CHECK_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+TEST_CASE("slots: the missing ones are created, exactly the ones named are dropped") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  Node n = MakeNode(root, "n");
+  REQUIRE_OK(n.pg->Bootstrap());
+  REQUIRE_OK(n.Sql("SELECT pg_create_physical_replication_slot('barman')"));
+  REQUIRE_OK(n.Sql("SELECT pg_create_physical_replication_slot('stray')"));
+  REQUIRE_OK(n.pg->SyncReplicationSlots({{"member_b"}}, {"stray", "absent"}));
+  auto slots = n.Sql("SELECT slot_name FROM pg_replication_slots ORDER BY 1");
+  REQUIRE_OK(slots);
+  CHECK(*slots == std::vector<std::string>{"barman", "member_b"});
   CHECK_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 

@@ -484,10 +484,13 @@ absl::Status FakePostgres::RemoveDataDirectory() {
 
 absl::Status FakePostgres::Checkpoint() { return running_ ? absl::OkStatus() : absl::UnavailableError("not running"); }
 
-absl::Status FakePostgres::SyncReplicationSlots(const std::vector<pg::DesiredSlot>& wanted) {
+absl::Status FakePostgres::SyncReplicationSlots(const std::vector<pg::DesiredSlot>& wanted,
+                                               const std::vector<std::string>& drop) {
   if (!running_) return absl::UnavailableError("not running");
-  slots_.clear();
-  for (const auto& w : wanted) slots_.push_back(w.name);
+  for (const auto& name : drop) slots_.erase(std::remove(slots_.begin(), slots_.end(), name), slots_.end());
+  for (const auto& w : wanted) {
+    if (std::find(slots_.begin(), slots_.end(), w.name) == slots_.end()) slots_.push_back(w.name);
+  }
   return absl::OkStatus();
 }
 

@@ -157,7 +157,8 @@ class FakePostgres final : public pg::PostgresController {
   bool CanRewind() override;
   absl::Status RemoveDataDirectory() override;
   absl::Status Checkpoint() override;
-  absl::Status SyncReplicationSlots(const std::vector<pg::DesiredSlot>& wanted) override;
+  absl::Status SyncReplicationSlots(const std::vector<pg::DesiredSlot>& wanted,
+                                    const std::vector<std::string>& drop) override;
   absl::Status SetSynchronousStandbyNames(const std::string& value) override;
   void RunCallback(pg::CallbackAction action, const std::string& role) override {}
 

@@ -21,6 +21,7 @@ HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig
   c.remove_data_directory_on_rewind_failure = e.remove_data_directory_on_rewind_failure;
   c.remove_data_directory_on_diverged_timelines = e.remove_data_directory_on_diverged_timelines;
   c.permanent_slots = d.slots;
+  c.ignore_slots = d.ignore_slots;
   c.bootstrap_configured = local.bootstrap.present;
   c.bootstrap_dcs = local.bootstrap.dcs;
   c.nofailover = local.tags.FailoverPriority() <= 0;

@@ -164,6 +164,24 @@ void WriteHistoryIfNeeded(Context& c) {
   c.Do(WriteHistory{entries, c.cluster.history ? c.cluster.history->version : dcs::kNoVersion});
 }
 
+// Whether an ignore_slots entry matches `slot`: every attribute the entry names is equal.
+bool IgnoredSlot(const Json& ignore_slots, const pg::SlotInfo& slot) {
+  if (!ignore_slots.is_array()) return false;
+  for (const auto& entry : ignore_slots) {
+    if (!entry.is_object() || entry.empty()) continue;
+    bool match = true;
+    for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"name", &slot.name},
+                                     {"type", &slot.type},
+                                     {"database", &slot.database},
+                                     {"plugin", &slot.plugin}}) {
+      auto it = entry.find(key);
+      if (it != entry.end() && (!it->is_string() || it->get<std::string>() != *value)) match = false;
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
 void ManageSlots(Context& c) {
   std::vector<pg::DesiredSlot> wanted;
   if (c.config.use_slots) {
@@ -182,14 +200,20 @@ void ManageSlots(Context& c) {
   std::set<std::string> want;
   for (const auto& w : wanted) want.insert(w.name);
   std::set<std::string> have;
-  bool stray = false;
+  std::vector<std::string> drop;
   for (const auto& s : c.local.pg.slots) {
     have.insert(s.name);
-    if (want.count(s.name) == 0 && s.type == "physical" && !s.active) stray = true;
+    // A slot nobody wants any more is dropped, so that it does not hold WAL forever; never
+    // while paused (the operator is in charge), never one listed in ignore_slots, never one in
+    // use, and never a logical one (a consumer's position cannot be recreated).
+    if (want.count(s.name) == 0 && s.type == "physical" && !s.active && !c.Paused() &&
+        !IgnoredSlot(c.config.ignore_slots, s)) {
+      drop.push_back(s.name);
+    }
   }
   bool missing = std::any_of(wanted.begin(), wanted.end(),
                              [&](const pg::DesiredSlot& w) { return have.count(w.name) == 0; });
-  if (missing || stray) c.Do(SyncSlots{wanted});
+  if (missing || !drop.empty()) c.Do(SyncSlots{wanted, drop});
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ class LibpqController final : public PostgresController {
   bool CanRewind() override;
   absl::Status RemoveDataDirectory() override;
   absl::Status Checkpoint() override;
-  absl::Status SyncReplicationSlots(const std::vector<DesiredSlot>& wanted) override;
+  absl::Status SyncReplicationSlots(const std::vector<DesiredSlot>& wanted,
+                                    const std::vector<std::string>& drop) override;
   absl::Status SetSynchronousStandbyNames(const std::string& value) override;
   void RunCallback(CallbackAction action, const std::string& role) override;
 

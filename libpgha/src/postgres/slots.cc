@@ -8,23 +8,17 @@
 
 namespace pgha::pg {
 
-absl::Status LibpqController::SyncReplicationSlots(const std::vector<DesiredSlot>& wanted) {
+absl::Status LibpqController::SyncReplicationSlots(const std::vector<DesiredSlot>& wanted,
+                                                   const std::vector<std::string>& drop) {
   PGHA_ASSIGN_OR_RETURN(QueryResult existing,
-                        Query("SELECT slot_name, slot_type, active::text AS active "
-                              "FROM pg_catalog.pg_replication_slots"));
+                        Query("SELECT slot_name FROM pg_catalog.pg_replication_slots"));
   std::set<std::string> have;
-  std::set<std::string> want;
-  for (const auto& w : wanted) want.insert(w.name);
-  for (size_t i = 0; i < existing.rows.size(); ++i) {
-    std::string name = existing.Get(i, "slot_name").value_or("");
-    have.insert(name);
-    bool active = existing.Get(i, "active") == std::optional<std::string>("true");
-    if (want.count(name) == 0 && existing.Get(i, "slot_type") == std::optional<std::string>("physical") &&
-        !active) {
-      PGHA_LOG(INFO) << "dropping replication slot " << name;
-      auto dropped = Query("SELECT pg_catalog.pg_drop_replication_slot($1)", {name});
-      if (!dropped.ok()) PGHA_LOG(WARNING) << "could not drop slot " << name << ": " << dropped.status().message();
-    }
+  for (size_t i = 0; i < existing.rows.size(); ++i) have.insert(existing.Get(i, "slot_name").value_or(""));
+  for (const auto& name : drop) {
+    if (have.count(name) == 0) continue;
+    PGHA_LOG(INFO) << "dropping replication slot " << name;
+    auto dropped = Query("SELECT pg_catalog.pg_drop_replication_slot($1)", {name});
+    if (!dropped.ok()) PGHA_LOG(WARNING) << "could not drop slot " << name << ": " << dropped.status().message();
   }
   for (const auto& w : wanted) {
     if (have.count(w.name) != 0) continue;

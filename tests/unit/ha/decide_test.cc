@@ -432,6 +432,39 @@ TEST_CASE("the lock holder: refresh, promote if needed, status, switchover") {
   CHECK(std::get<StartTask>(d.actions[2]).candidate == "b");
 }
 
+TEST_CASE("the primary drops a stray physical slot, but not while paused, not one in ignore_slots, not one in use, not a logical one") {
+  auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100).c;
+  auto with_slots = [](std::vector<pg::SlotInfo> slots) {
+    LocalState l = Local(Primary(100));
+    l.pg.slots = std::move(slots);
+    return l;
+  };
+  pg::SlotInfo mine{pg::SlotNameForMember("b"), "physical", "", "", true, 100};
+  pg::SlotInfo barman{"barman", "physical", "", "", false, 50};
+  pg::SlotInfo receiver{"pg_receivewal", "physical", "", "", true, 50};
+  pg::SlotInfo debezium{"debezium", "logical", "pgoutput", "app", false, 50};
+  HaConfig slots = Config();
+  slots.use_slots = true;
+  HaConfig ignoring = slots;
+  ignoring.ignore_slots = Json::array({{{"name", "barman"}, {"type", "physical"}}});
+  HaConfig ignoring_other_type = slots;
+  ignoring_other_type.ignore_slots = Json::array({{{"name", "barman"}, {"type", "logical"}}});
+  auto paused = held;
+  paused.config->data["pause"] = true;
+  Decision stray = Decide(held, with_slots({mine, barman}), slots);
+  INFO(Actions(stray));
+  REQUIRE(Actions(stray) == "RefreshLock ArmWriteGuard SyncSlots");
+  CHECK(std::get<SyncSlots>(stray.actions[2]).drop == std::vector<std::string>{"barman"});
+  RunTable({
+      {"ignored by name and type", held, with_slots({mine, barman}), ignoring, "RefreshLock ArmWriteGuard"},
+      {"an entry for another type does not match", held, with_slots({mine, barman}), ignoring_other_type,
+       "RefreshLock ArmWriteGuard SyncSlots"},
+      {"in use", held, with_slots({mine, receiver}), slots, "RefreshLock ArmWriteGuard"},
+      {"logical", held, with_slots({mine, debezium}), slots, "RefreshLock ArmWriteGuard"},
+      {"paused", paused, with_slots({mine, barman}), slots, "RefreshLock"},
+  });
+}
+
 TEST_CASE("synchronous replication: the GUC first, the sync key after confirmation") {
   HaConfig cfg = Config();
   cfg.synchronous_mode = config::SyncMode::kOn;

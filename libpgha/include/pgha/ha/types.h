@@ -38,6 +38,9 @@ struct HaConfig {
   bool remove_data_directory_on_rewind_failure = false;
   bool remove_data_directory_on_diverged_timelines = false;
   std::vector<config::SlotConfig> permanent_slots;
+  // ignore_slots: slots pgha neither creates nor drops (pg_receivewal's, Barman's); each entry
+  // matches on the attributes it names (name, type, database, plugin), as in Patroni.
+  Json ignore_slots = Json::array();
   bool bootstrap_configured = false;  // a `bootstrap` section exists
   Json bootstrap_dcs = Json::object();  // written to `config` by the bootstrap winner
   // This node's tags.
@@ -190,8 +193,11 @@ struct Follow {
 struct SetSyncStandbyNames {
   std::string value;
 };
+// Creates the missing ones of `slots`, drops exactly `drop` (Decide chose them: physical,
+// inactive, not wanted, not ignored, never while paused).
 struct SyncSlots {
   std::vector<pg::DesiredSlot> slots;
+  std::vector<std::string> drop;
 };
 struct Checkpoint {};
 // Arms the write guard (and the fencer, and the watchdog device) with the write deadline that

@@ -87,7 +87,10 @@ class PostgresController {
   virtual absl::Status RemoveDataDirectory() = 0;
 
   virtual absl::Status Checkpoint() = 0;
-  virtual absl::Status SyncReplicationSlots(const std::vector<DesiredSlot>& wanted) = 0;
+  // Creates the slots of `wanted` that are missing and drops those named in `drop` (a slot in
+  // use is left: PostgreSQL refuses to drop it).
+  virtual absl::Status SyncReplicationSlots(const std::vector<DesiredSlot>& wanted,
+                                            const std::vector<std::string>& drop) = 0;
   virtual absl::Status SetSynchronousStandbyNames(const std::string& value) = 0;
 
   // Runs the configured callback for `action` in the background with Patroni's arguments
