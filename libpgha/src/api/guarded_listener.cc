@@ -8,6 +8,9 @@
 namespace pgha::api::internal {
 namespace {
 
+// httplib::Server::process_and_close_socket: serves one accepted socket, then closes it.
+using ProcessSocketFn = bool (httplib::Server::*)(socket_t);
+
 // The explicit instantiation defines Get(ProcessSocketTag), a friend that returns the member
 // pointer; only the instantiation names the private member.
 struct ProcessSocketTag {};
@@ -20,9 +23,20 @@ template struct ExposeMember<&httplib::Server::process_and_close_socket>;
 
 thread_local std::optional<ConnectionGuard::Ticket> current_connection;
 
+// The protected listening socket, named through a derived class (where access allows it).
+struct ListeningSocket : httplib::Server {
+  static constexpr auto member = &ListeningSocket::svr_sock_;
+};
+
 }  // namespace
 
-ProcessSocketFn ProcessAndCloseSocket() { return Get(ProcessSocketTag{}); }
+bool ServeAcceptedSocket(httplib::Server& server, socket_t sock) {
+  return (server.*Get(ProcessSocketTag{}))(sock);
+}
+
+void SetListeningSocket(httplib::Server& server, socket_t listening) {
+  server.*ListeningSocket::member = listening;
+}
 
 std::optional<ConnectionGuard::Ticket> GuardedListener::CurrentConnection() {
   return current_connection;
@@ -39,7 +53,7 @@ bool GuardedListener::process_and_close_socket(socket_t sock) {
     return false;
   }
   current_connection = ticket;
-  bool served = serve_(sock);
+  bool served = ServeAcceptedSocket(*serving_, sock);
   current_connection.reset();
   guard_->End(*ticket);
   return served;

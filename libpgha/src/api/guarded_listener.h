@@ -5,8 +5,8 @@
 // Server::process_and_close_socket, a private virtual function, with no hook in between, so
 // nothing could bound how long a client takes to send its request or how many connections one
 // address holds. GuardedListener owns the listening socket and accepts; its override of that
-// function registers the connection, then has a second server object (ServingServer: the routes,
-// timeouts and TLS context; it never listens) serve it through httplib's own implementation. The
+// function registers the connection, then has a second server object (the routes, timeouts and
+// TLS context; it never listens) serve it through httplib's own implementation. The
 // pointer to the private member is named in an explicit instantiation, where access checks do
 // not apply (C++17 [temp.explicit]/14); no httplib code is copied.
 #ifndef PGHA_API_GUARDED_LISTENER_H_
@@ -14,28 +14,19 @@
 
 #include <httplib.h>
 
-#include <functional>
 #include <optional>
 
 #include "connection_guard.h"
 
 namespace pgha::api::internal {
 
-// httplib::Server::process_and_close_socket: serves one accepted socket, then closes it.
-using ProcessSocketFn = bool (httplib::Server::*)(socket_t);
-ProcessSocketFn ProcessAndCloseSocket();
-
-// A server that serves sockets another object accepted. httplib's keep-alive loop goes on while
-// the server's own listening socket is set, so Open/Close stand in for listening.
-template <typename Base>
-class ServingServer final : public Base {
- public:
-  using Base::Base;
-  void Open(socket_t listening) { this->svr_sock_ = listening; }
-  void Close() { this->svr_sock_ = INVALID_SOCKET; }
-  // Dispatches virtually: a ServingServer<httplib::SSLServer> does the TLS handshake first.
-  bool Serve(socket_t sock) { return (this->*ProcessAndCloseSocket())(sock); }
-};
+// Has `server` (a plain httplib::Server or SSLServer that never listens itself) serve one
+// socket another object accepted, and close it: httplib's own process_and_close_socket,
+// dispatched virtually (an SSLServer does the TLS handshake first).
+bool ServeAcceptedSocket(httplib::Server& server, socket_t sock);
+// httplib's keep-alive loop goes on while the server's own listening socket is set: `listening`
+// stands in for it on a server that serves accepted sockets (INVALID_SOCKET: stop).
+void SetListeningSocket(httplib::Server& server, socket_t listening);
 
 class GuardedListener final : public httplib::Server {
  public:
@@ -43,15 +34,15 @@ class GuardedListener final : public httplib::Server {
   // nothing outside a connection.
   static std::optional<ConnectionGuard::Ticket> CurrentConnection();
 
-  // `serve` serves and closes one socket (a ServingServer's Serve); both outlive the listener.
-  GuardedListener(ConnectionGuard* guard, std::function<bool(socket_t)> serve)
-      : guard_(guard), serve_(std::move(serve)) {}
+  // `serving` serves the accepted sockets; both outlive the listener.
+  GuardedListener(ConnectionGuard* guard, httplib::Server* serving)
+      : guard_(guard), serving_(serving) {}
 
  private:
   bool process_and_close_socket(socket_t sock) override;
 
   ConnectionGuard* guard_;
-  std::function<bool(socket_t)> serve_;
+  httplib::Server* serving_;
 };
 
 }  // namespace pgha::api::internal

@@ -39,7 +39,7 @@ class HttpRestServer final : public RestServer {
       std::string cert = c.certfile, key = c.keyfile.empty() ? c.certfile : c.keyfile,
                   ca = c.cafile;
       std::string password = c.keyfile_password;
-      auto ssl = std::make_unique<internal::ServingServer<httplib::SSLServer>>([=](SSL_CTX& ctx) {
+      auto ssl = std::make_unique<httplib::SSLServer>([=](SSL_CTX& ctx) {
         if (!password.empty()) {
           SSL_CTX_set_default_passwd_cb_userdata(&ctx, const_cast<char*>(password.c_str()));
         }
@@ -58,16 +58,11 @@ class HttpRestServer final : public RestServer {
                                                        " / keyfile ", key,
                                                        ca.empty() ? "" : " / cafile " + ca));
       }
-      open_serving_ = [s = ssl.get()](socket_t fd) { fd == INVALID_SOCKET ? s->Close() : s->Open(fd); };
-      serve_ = [s = ssl.get()](socket_t sock) { return s->Serve(sock); };
       serving_ = std::move(ssl);
     } else {
-      auto plain = std::make_unique<internal::ServingServer<httplib::Server>>();
-      open_serving_ = [s = plain.get()](socket_t fd) { fd == INVALID_SOCKET ? s->Close() : s->Open(fd); };
-      serve_ = [s = plain.get()](socket_t sock) { return s->Serve(sock); };
-      serving_ = std::move(plain);
+      serving_ = std::make_unique<httplib::Server>();
     }
-    listener_ = std::make_unique<internal::GuardedListener>(&guard_, serve_);
+    listener_ = std::make_unique<internal::GuardedListener>(&guard_, serving_.get());
     auto& l = *listener_;
     auto& s = *serving_;
     // A thread per connection (see connection_threads.h), up to a cap far above what a
@@ -112,7 +107,7 @@ class HttpRestServer final : public RestServer {
     // Patroni's request_queue_size is the listen backlog; httplib's is fixed at 5, and Linux
     // takes a second listen() as a new backlog.
     if (listen_fd_ >= 0) ::listen(listen_fd_, c.request_queue_size);
-    open_serving_(listen_fd_);
+    internal::SetListeningSocket(*serving_, listen_fd_);
     thread_ = std::thread([this] {
       bool clean = listener_->listen_after_bind();
       listen_returned_ = true;
@@ -137,7 +132,7 @@ class HttpRestServer final : public RestServer {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
       // Open connections end at their next keep-alive check, then the listener's stop returns.
-      open_serving_(INVALID_SOCKET);
+      internal::SetListeningSocket(*serving_, INVALID_SOCKET);
       listener_->stop();
       thread_.join();
     }
@@ -175,8 +170,6 @@ class HttpRestServer final : public RestServer {
   std::unique_ptr<internal::Router> router_;
   internal::ConnectionGuard guard_{internal::ConnectionLimits{}};
   std::unique_ptr<httplib::Server> serving_;        // routes, timeouts, TLS; never listens
-  std::function<void(socket_t)> open_serving_;      // its stand-in for listening (INVALID: closed)
-  std::function<bool(socket_t)> serve_;             // serves one accepted socket
   std::unique_ptr<internal::GuardedListener> listener_;  // accepts, guards, hands over
   std::thread thread_;
   int port_ = 0;
