@@ -275,6 +275,81 @@ TEST_CASE("pause: killing the primary's postmaster causes no failover") {
   CHECK_FALSE(c.Sql(*primary, "SELECT 1").ok());
 }
 
+// The upstream port of node i's WAL receiver, or 0.
+int SenderPort(ClusterHarness& c, int i) {
+  auto r = c.Sql(i, "SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'");
+  return r.ok() && r->size() == 1 ? std::stoi((*r)[0]) : 0;
+}
+
+// No switchover or failover request is pending (a served one is left as "{}", as Patroni does).
+bool NoFailoverRequest(ClusterHarness& c) {
+  auto state = c.LoadDcs();
+  return state.ok() && (*state)->PendingFailover() == nullptr;
+}
+
+void SetPause(ClusterHarness& c, int via, bool pause) {
+  auto [code, body] = c.Rest(via, "PATCH", "/config", pause ? "{\"pause\": true}" : "{\"pause\": null}");
+  INFO(body);
+  REQUIRE(code == 200);
+  for (int i = 0; i < c.size(); ++i) {
+    REQUIRE(WaitFor(
+        [&] {
+          auto p = c.Patroni(i);
+          return p && p->value("pause", false) == pause;
+        },
+        absl::Seconds(30)));
+  }
+}
+
+TEST_CASE(
+    "pause: a switchover and a failover to a named candidate are carried out at once, and "
+    "nothing is left to fire after resume") {
+  RequireScenarioPrerequisites();
+  ClusterHarness c;
+  c.StartAll();
+  auto first = c.WaitForHealthy(2, kStart);
+  REQUIRE(first);
+  REQUIRE(c.Sql(*first, "CREATE TABLE t (id int primary key)").ok());
+  REQUIRE(c.Sql(*first, "INSERT INTO t VALUES (1)").ok());
+  SetPause(c, *first, true);
+
+  int second = (*first + 1) % c.size();
+  int third = (*first + 2) % c.size();
+  auto [code, body] = c.Rest(*first, "POST", "/switchover",
+                             absl::StrCat("{\"leader\": \"", c.name(*first), "\", \"candidate\": \"",
+                                          c.name(second), "\"}"));
+  INFO(body);
+  CHECK(code == 200);
+  REQUIRE(WaitFor([&] { return c.Primary() == second; }, absl::Seconds(60)));
+  REQUIRE(c.Sql(second, "INSERT INTO t VALUES (2)").ok());
+  // The old primary was started again as the candidate's replica, and the third node was
+  // pointed at the new primary; the request is gone from the DCS.
+  INFO(c.LogTail(*first) << c.LogTail(third));
+  CHECK(WaitFor([&] { return HasRow(c, *first, 2) && SenderPort(c, *first) == c.spec(second).pg_port; },
+                absl::Seconds(60)));
+  CHECK(WaitFor([&] { return SenderPort(c, third) == c.spec(second).pg_port; }, absl::Seconds(60)));
+  CHECK(WaitFor([&] { return NoFailoverRequest(c); }, absl::Seconds(30)));
+
+  // A failover to a named candidate, still paused.
+  auto [fcode, fbody] =
+      c.Rest(second, "POST", "/failover", absl::StrCat("{\"candidate\": \"", c.name(third), "\"}"));
+  INFO(fbody);
+  CHECK(fcode == 200);
+  REQUIRE(WaitFor([&] { return c.Primary() == third; }, absl::Seconds(60)));
+  CHECK(WaitFor([&] { return NoFailoverRequest(c); }, absl::Seconds(30)));
+  REQUIRE(c.Sql(third, "INSERT INTO t VALUES (3)").ok());
+  CHECK(WaitFor([&] { return HasRow(c, second, 3) && HasRow(c, *first, 3); }, absl::Seconds(60)));
+
+  // Resumed: no request waits to fire; for several loop_waits the primary stays where it is.
+  SetPause(c, third, false);
+  bool moved = WaitFor([&] { return c.Primary() != third; }, absl::Seconds(8));
+  CHECK_FALSE(moved);
+  auto count = c.Sql(third, "SELECT count(*) FROM t");
+  REQUIRE(count.ok());
+  CHECK((*count)[0] == "3");
+  CHECK(c.WaitForHealthy(2, absl::Seconds(60)) == third);
+}
+
 TEST_CASE("the primary loses the DCS: it stops accepting writes before the TTL ends") {
   RequireScenarioPrerequisites();
   ClusterHarness c;

@@ -14,6 +14,9 @@
 #include "absl/strings/strip.h"
 #include "pg_connection.h"
 #include "pgha/api/http_client.h"
+#include "pgha/backends/factory.h"
+#include "pgha/config/loader.h"
+#include "pgha/dcs/dcs.h"
 #include "ports.h"
 #include "wait.h"
 
@@ -183,6 +186,16 @@ absl::StatusOr<std::vector<std::string>> ClusterHarness::Sql(int i, const std::s
 
 std::string ClusterHarness::LogTail(int i) const {
   return daemons_[i] ? daemons_[i]->LogTail(3000) : "";
+}
+
+absl::StatusOr<dcs::ClusterStatePtr> ClusterHarness::LoadDcs() const {
+  config::LoadResult loaded = config::LoadCtlConfig(config_paths_[0], {});
+  if (!loaded.ok()) return absl::InvalidArgumentError("cannot load " + config_paths_[0]);
+  const config::Config& cfg = *loaded.config;
+  auto backend = backends::MakeBackend(cfg, absl::Seconds(30), absl::Seconds(10));
+  if (!backend.ok()) return backend.status();
+  dcs::Dcs dcs(std::move(*backend), dcs::KeyLayout(cfg.namespace_, cfg.scope));
+  return dcs.Load(dcs::ReadMode::kLinearizable);
 }
 
 }  // namespace pgha::testing

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "node_config.h"
+#include "pgha/dcs/cluster_state.h"
 #include "pgha/base/json.h"
 #include "server_process.h"
 #include "temp_dir.h"
@@ -80,6 +81,8 @@ class ClusterHarness {
   // SQL as the superuser on node i (first column of each row).
   absl::StatusOr<std::vector<std::string>> Sql(int i, const std::string& sql) const;
   std::string LogTail(int i) const;
+  // The cluster as the DCS holds it now, read with node 0's configuration (as pghactl reads it).
+  absl::StatusOr<dcs::ClusterStatePtr> LoadDcs() const;
   const std::string& config_path(int i) const { return config_paths_[i]; }
 
  private:

@@ -225,6 +225,15 @@ bool HandleSwitchoverAsLeader(Context& c) {
     c.Do(ClearFailover{req->version});  // not for us, or already served
     return false;
   }
+  if (c.Paused() && (req->scheduled_at || req->candidate.empty())) {
+    // Patroni: while paused only an immediate switchover to a named candidate is carried out;
+    // the REST API refuses the others, and one written to the DCS directly must not wait there
+    // to fire after resume.
+    c.Do(ClearFailover{req->version});
+    c.Say(req->scheduled_at ? "Can't schedule a switchover in the paused state: failover key removed"
+                            : "Switchover is possible only to a specific candidate in a paused state");
+    return true;
+  }
   if (req->scheduled_at) {
     absl::Duration until = *req->scheduled_at - c.local.wall_now;
     if (until > absl::ZeroDuration()) {
@@ -255,6 +264,7 @@ bool HandleSwitchoverAsLeader(Context& c) {
   const dcs::Member* target = c.cluster.FindMember(candidate);
   StartTask demote{TaskKind::kGracefulDemote, UpstreamOf(*target)};
   demote.candidate = candidate;
+  demote.follow_after = c.Paused();
   c.Do(demote);
   c.decision.memory.rejoin_needed = true;
   c.Say(absl::StrCat("manual failover: demoting myself in favour of ", candidate));
@@ -288,11 +298,20 @@ void PrimaryDuties(Context& c) {
 bool RuleHoldingLock(Context& c) {
   if (!c.HoldsLock()) return false;
   if (c.Paused()) {
+    const dcs::FailoverRequest* req = c.cluster.PendingFailover();
     if (!c.PgPrimary()) {
+      if (req != nullptr && req->candidate == c.me() && c.local.pg.in_recovery && c.PgRunning()) {
+        // The lock was taken for a switchover to us and the promotion has not finished.
+        KeepLock(c);
+        c.Do(Promote{});
+        c.Say("waiting to become primary after promote (paused)");
+        return true;
+      }
       c.Do(ReleaseLock{*c.cluster.leader, std::nullopt});
       c.Say("released the leader lock: not running as primary (paused)");
     } else {
       KeepLock(c);
+      if (HandleSwitchoverAsLeader(c)) return true;
       PrimaryDuties(c);
       c.Say(absl::StrCat("PAUSE: no action. I am (", c.me(), "), the leader with the lock"));
     }
@@ -320,6 +339,10 @@ bool RuleFollowLeader(Context& c) {
   if (!c.cluster.leader) return false;
   const std::string& leader = c.cluster.leader->name;
   if (c.Paused()) {
+    // A running replica is pointed at the new leader after a switchover (Patroni does, paused or
+    // not); nothing is started, stopped or rewound.
+    std::optional<pg::Upstream> source = ReplicationSource(c);
+    if (source && c.PgRunning() && c.local.pg.in_recovery) c.Do(Follow{source});
     c.Say(absl::StrCat("PAUSE: no action. I am (", c.me(), "), a secondary, and following a leader (",
                        leader, ")"));
     return true;

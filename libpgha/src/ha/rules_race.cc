@@ -90,6 +90,22 @@ bool RuleLeaderRace(Context& c) {
   if (c.cluster.leader) return false;
   const std::string& me = c.me();
   if (c.Paused()) {
+    // A switchover or failover to this node, asked for while paused, is carried out at once
+    // (Patroni: only to a named candidate, never scheduled). The lock holder clears the request
+    // once the promotion is done.
+    const dcs::FailoverRequest* req = c.cluster.PendingFailover();
+    if (req != nullptr && req->candidate == me && !req->scheduled_at && !c.config.nofailover &&
+        c.PgRunning() && c.local.pg.in_recovery) {
+      if (!SyncAllowsPromotion(c, me)) {
+        c.Say("not taking the leader lock: I am not a synchronous standby (paused)");
+        return true;
+      }
+      TakeLock(c);
+      if (c.SyncModeActive()) ClaimSyncBeforePromotion(c);
+      c.Do(Promote{});
+      c.Say("promoted self to leader by acquiring session lock (manual failover, paused)");
+      return true;
+    }
     std::string mine = c.local.pg.system_identifier ? std::to_string(*c.local.pg.system_identifier) : "";
     if (c.PgPrimary() && (!c.cluster.initialize || *c.cluster.initialize == mine)) {
       TakeLock(c);

@@ -57,7 +57,8 @@ absl::Status Rejoin(pg::PostgresController& pg, const std::optional<pg::Upstream
 
 // A switchover: stop with a shutdown checkpoint, make sure the candidate received it, publish
 // the final position and release the lock so the candidate takes over with every record.
-absl::Status GracefulDemote(const ExecDeps& d, const HaConfig& config, const dcs::Member& candidate) {
+absl::Status GracefulDemote(const ExecDeps& d, const HaConfig& config, const dcs::Member& candidate,
+                            const std::optional<pg::Upstream>& follow_after) {
   pg::PostgresController& pg = *d.pg;
   (void)pg.Checkpoint();  // makes the shutdown checkpoint quick
   d.watchdog->Disable();
@@ -83,7 +84,9 @@ absl::Status GracefulDemote(const ExecDeps& d, const HaConfig& config, const dcs
     (void)d.dcs->WriteStatus(status, now->status.version);
   }
   PGHA_LOG(INFO) << "leader lock released for " << candidate.name;
-  return d.dcs->ReleaseLeaderLock(config.name, *now->leader);
+  PGHA_RETURN_IF_ERROR(d.dcs->ReleaseLeaderLock(config.name, *now->leader));
+  if (!follow_after) return absl::OkStatus();
+  return pg.Start(follow_after, true, StartTimeout(config));
 }
 
 }  // namespace
@@ -111,7 +114,10 @@ std::function<absl::Status()> Executor::TaskBody(const ha::StartTask& task,
     case TaskKind::kGracefulDemote: {
       const dcs::Member* m = cluster.FindMember(task.candidate);
       dcs::Member candidate = m != nullptr ? *m : dcs::Member{};
-      return [d, cfg, candidate] { return GracefulDemote(d, cfg, candidate); };
+      // While paused the node comes back as the candidate's replica here; otherwise the next
+      // cycles rejoin it (with the divergence check).
+      std::optional<pg::Upstream> follow = task.follow_after ? upstream : std::nullopt;
+      return [d, cfg, candidate, follow] { return GracefulDemote(d, cfg, candidate, follow); };
     }
     case TaskKind::kRestart: {
       bool standby = task.candidate == "replica";

@@ -432,6 +432,53 @@ TEST_CASE("the lock holder: refresh, promote if needed, status, switchover") {
   CHECK(std::get<StartTask>(d.actions[2]).candidate == "b");
 }
 
+TEST_CASE("a switchover or failover asked for while paused is carried out at once, or dropped") {
+  auto request = [](const std::string& leader, const std::string& candidate) {
+    return ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100)
+        .Paused().Failover(leader, candidate).c;
+  };
+  LocalState primary = Local(Primary(100));
+  primary.peers = {Peer("b", 100)};
+  auto no_candidate = request("a", "");
+  auto scheduled = request("a", "b");
+  scheduled.failover->scheduled_at = primary.wall_now + absl::Minutes(5);
+  auto to_b = request("a", "b");
+  auto unlocked = to_b;
+  unlocked.leader.reset();
+  auto locked_by_b = to_b;
+  locked_by_b.leader = dcs::Leader{"b", 10, "s"};
+  HaConfig nofailover = Config("b");
+  nofailover.nofailover = true;
+  auto led_by_b = ClusterBuilder().Leader("b").Member(M("a", "replica")).Member(M("b", "primary")).Paused().c;
+  RunTable({
+      {"the primary demotes itself for the named candidate", to_b, primary, Config(), "RefreshLock StartTask"},
+      {"without a candidate: dropped", no_candidate, primary, Config(), "RefreshLock ClearFailover"},
+      {"scheduled: dropped", scheduled, primary, Config(), "RefreshLock ClearFailover"},
+      {"an unreachable candidate: dropped", to_b, Local(Primary(100)), Config(), "RefreshLock ClearFailover"},
+      {"the candidate takes the free lock and promotes", unlocked, Local(Replica(100)), Config("b"), "AcquireLock Promote"},
+      {"a nofailover candidate does not", unlocked, Local(Replica(100)), nofailover, ""},
+      {"another replica does not", unlocked, Local(Replica(100)), Config("c"), ""},
+      {"a stopped candidate does not", unlocked, Local(Stopped()), Config("b"), ""},
+      {"a scheduled request is not served by the candidate", [&] { auto s = scheduled; s.leader.reset(); return s; }(),
+       Local(Replica(100)), Config("b"), ""},
+      {"the candidate with the lock, still in recovery, keeps it", locked_by_b, Local(Replica(100)), Config("b"),
+       "RefreshLock Promote"},
+      {"promoted: the request is cleared", locked_by_b, Local(Primary(100)), Config("b"), "RefreshLock ClearFailover"},
+      {"a replica without a request still gives up the lock", led_by_b, Local(Replica(100)), Config("b"), "ReleaseLock"},
+      {"a running replica is pointed at the new leader", led_by_b, Local(Replica(100)), Config("a"), "Follow"},
+      {"a stopped one is left alone", led_by_b, Local(Stopped()), Config("a"), ""},
+  });
+  Decision d = Decide(to_b, primary, Config());
+  REQUIRE(Actions(d) == "RefreshLock StartTask");
+  CHECK(std::get<StartTask>(d.actions[1]).kind == TaskKind::kGracefulDemote);
+  CHECK(std::get<StartTask>(d.actions[1]).follow_after);
+  auto unpaused = to_b;
+  unpaused.config->data.erase("pause");
+  Decision running = Decide(unpaused, primary, Config());
+  REQUIRE(Actions(running) == "RefreshLock ArmWriteGuard StartTask");
+  CHECK_FALSE(std::get<StartTask>(running.actions[2]).follow_after);
+}
+
 TEST_CASE("the primary drops a stray physical slot, but not while paused, not one in ignore_slots, not one in use, not a logical one") {
   auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100).c;
   auto with_slots = [](std::vector<pg::SlotInfo> slots) {

@@ -182,6 +182,9 @@ struct StartTask {  // bootstrap, clone, rejoin, ... on the worker
   std::optional<pg::Upstream> upstream;  // leader or clone source or switchover candidate
   std::string candidate;                 // kGracefulDemote: who takes over
   bool remove_data = false;              // kRejoin: allowed to re-clone a diverged node
+  // kGracefulDemote while paused: start again as a replica of the candidate (nobody else would
+  // restart it, and the operator asked for a switchover, not for a stopped node).
+  bool follow_after = false;
 };
 struct Promote {};
 struct Demote {  // stop now (immediate); the next cycles bring it back as a replica
