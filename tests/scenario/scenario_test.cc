@@ -6,8 +6,11 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cluster_harness.h"
+#include "pgha/base/lsn.h"
 #include "wait.h"
 
 namespace pgha::testing {
@@ -348,6 +351,116 @@ TEST_CASE(
   REQUIRE(count.ok());
   CHECK((*count)[0] == "3");
   CHECK(c.WaitForHealthy(2, absl::Seconds(60)) == third);
+}
+
+std::string SlotQuery(const std::string& slot, const std::string& column) {
+  return absl::StrCat("SELECT ", column, " FROM pg_replication_slots WHERE slot_name = '", slot, "'");
+}
+
+TEST_CASE(
+    "slots on replicas: a cascading replica streams through its own slot on its upstream; a "
+    "permanent logical slot is copied to the replicas, advanced, and usable after a failover") {
+  RequireScenarioPrerequisites();
+  ClusterOptions o;
+  o.extra_dynamic =
+      "    slots:\n      cdc:\n        type: logical\n        database: postgres\n        plugin: test_decoding\n";
+  o.customize = [](int i, NodeSpec& s) {
+    s.wal_level = "logical";
+    if (i == 2) s.tags_yaml = "  replicatefrom: pg2\n";
+  };
+  ClusterHarness c(o);
+  // Node 0 bootstraps, so that pg3's upstream pg2 is a replica.
+  c.StartNode(0);
+  REQUIRE(WaitFor([&] { return c.Primary() == 0; }, kStart));
+  c.StartNode(1);
+  c.StartNode(2);
+  auto healthy = c.WaitForHealthy(2, kStart);
+  INFO(c.LogTail(0) << c.LogTail(1) << c.LogTail(2));
+  REQUIRE(healthy == 0);
+
+  // Cascading: pg3 streams from pg2 through the slot pg2 made for it; the primary has none.
+  CHECK(WaitFor([&] { return SenderPort(c, 2) == c.spec(1).pg_port; }, absl::Seconds(60)));
+  CHECK(WaitFor(
+      [&] {
+        auto r = c.Sql(1, SlotQuery("pg3", "active"));
+        return r.ok() && *r == std::vector<std::string>{"t"};
+      },
+      absl::Seconds(60)));
+  // (It may have made one while pg2 was not yet running, and drops it once pg2 runs.)
+  CHECK(WaitFor(
+      [&] {
+        auto r = c.Sql(0, SlotQuery("pg3", "slot_name"));
+        return r.ok() && r->empty();
+      },
+      absl::Seconds(30)));
+
+  // The logical slot: created on the primary, consumed there, copied and advanced on both
+  // replicas (which run with hot_standby_feedback, as the primary must keep catalog rows).
+  REQUIRE(WaitFor([&] { return c.Sql(0, SlotQuery("cdc", "slot_name")).value_or(std::vector<std::string>{}).size() == 1; },
+                  absl::Seconds(60)));
+  REQUIRE(c.Sql(0, "CREATE TABLE t (id int primary key)").ok());
+  // A replica copies the slot once its restart_lsn is within the WAL the replica has (the slot
+  // was made before the replicas were cloned): a consumer moves it forward.
+  int consumed_id = 1000;
+  REQUIRE(WaitFor(
+      [&] {
+        bool ok = c.Sql(0, absl::StrCat("INSERT INTO t VALUES (", ++consumed_id, ")")).ok() &&
+                  c.Sql(0, "SELECT data FROM pg_logical_slot_get_changes('cdc', NULL, NULL)").ok() &&
+                  c.Sql(0, "CHECKPOINT").ok();
+        for (int i : {1, 2}) {
+          auto r = c.Sql(i, SlotQuery("cdc", "slot_name"));
+          ok = ok && r.ok() && r->size() == 1;
+        }
+        return ok;
+      },
+      absl::Seconds(120), absl::Seconds(1)));
+  // Consumed once more now that both replicas hold a copy: only advancing brings them there.
+  REQUIRE(c.Sql(0, absl::StrCat("INSERT INTO t VALUES (", ++consumed_id, ")")).ok());
+  REQUIRE(c.Sql(0, "SELECT data FROM pg_logical_slot_get_changes('cdc', NULL, NULL)").ok());
+  auto primary_flush = c.Sql(0, SlotQuery("cdc", "confirmed_flush_lsn::text"));
+  REQUIRE(primary_flush.ok());
+  REQUIRE(primary_flush->size() == 1);
+  for (int i : {1, 2}) {
+    std::string seen;
+    bool advanced = WaitFor(
+        [&] {
+          auto r = c.Sql(i, SlotQuery("cdc", "confirmed_flush_lsn::text"));
+          seen = r.ok() ? absl::StrJoin(*r, ",") : std::string(r.status().message());
+          auto ahead = c.Sql(i, SlotQuery("cdc", absl::StrCat("(confirmed_flush_lsn >= '", (*primary_flush)[0],
+                                                               "')::text")));
+          return ahead.ok() && *ahead == std::vector<std::string>{"true"};
+        },
+        absl::Seconds(90));
+    auto state = c.LoadDcs();
+    INFO("node " << i << ": confirmed_flush_lsn " << seen << ", primary " << (*primary_flush)[0] << ", /status "
+                 << (state.ok() && (*state)->status.slots.count("cdc") ? FormatLsn((*state)->status.slots.at("cdc"))
+                                                                      : std::string("-")));
+    CHECK(advanced);
+    auto feedback = c.Sql(i, "SHOW hot_standby_feedback");
+    REQUIRE(feedback.ok());
+    CHECK((*feedback)[0] == "on");
+  }
+
+  // A change after the consumed ones, then the primary dies: the new primary's copy of the
+  // slot hands out exactly the unconsumed change.
+  REQUIRE(c.Sql(0, "INSERT INTO t VALUES (2)").ok());
+  for (int i : {1, 2}) REQUIRE(WaitFor([&] { return HasRow(c, i, 2); }, absl::Seconds(30)));
+  c.KillDaemon(0);
+  c.KillPostmaster(0);
+  std::optional<int> promoted;
+  REQUIRE(WaitFor(
+      [&] {
+        promoted = c.Primary();
+        return promoted && *promoted != 0;
+      },
+      absl::Seconds(60)));
+  auto changes = c.Sql(*promoted, "SELECT data FROM pg_logical_slot_get_changes('cdc', NULL, NULL)");
+  INFO(c.LogTail(*promoted));
+  REQUIRE(changes.ok());
+  std::string all = absl::StrJoin(*changes, "\n");
+  INFO(all);
+  CHECK(absl::StrContains(all, "table public.t: INSERT: id[integer]:2"));
+  CHECK_FALSE(absl::StrContains(all, "id[integer]:1"));  // none of the consumed 1001...
 }
 
 TEST_CASE("the primary loses the DCS: it stops accepting writes before the TTL ends") {

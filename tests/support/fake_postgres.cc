@@ -494,6 +494,15 @@ absl::Status FakePostgres::SyncReplicationSlots(const std::vector<pg::DesiredSlo
   return absl::OkStatus();
 }
 
+absl::Status FakePostgres::CopyLogicalSlots(const pg::Upstream& leader, const std::vector<pg::DesiredSlot>& slots,
+                                           const std::optional<pg::Upstream>& upstream, absl::Duration timeout) {
+  if (!running_) return absl::UnavailableError("not running");
+  for (const auto& w : slots) {
+    if (std::find(slots_.begin(), slots_.end(), w.name) == slots_.end()) slots_.push_back(w.name);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FakePostgres::SetSynchronousStandbyNames(const std::string& value) {
   sync_names_ = value;
   world_->SettleAcks();  // a reload releases or re-targets waiting commits at once

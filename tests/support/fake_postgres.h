@@ -159,6 +159,8 @@ class FakePostgres final : public pg::PostgresController {
   absl::Status Checkpoint() override;
   absl::Status SyncReplicationSlots(const std::vector<pg::DesiredSlot>& wanted,
                                     const std::vector<std::string>& drop) override;
+  absl::Status CopyLogicalSlots(const pg::Upstream& leader, const std::vector<pg::DesiredSlot>& slots,
+                                const std::optional<pg::Upstream>& upstream, absl::Duration timeout) override;
   absl::Status SetSynchronousStandbyNames(const std::string& value) override;
   void RunCallback(pg::CallbackAction action, const std::string& role) override {}
 

@@ -35,7 +35,7 @@ std::string NodeYaml(const NodeSpec& s) {
       "      use_pg_rewind: true\n",
       "      use_slots: true\n",
       "      parameters:\n",
-      "        wal_level: replica\n",
+      "        wal_level: ", s.wal_level, "\n",
       "        hot_standby: 'on'\n",
       "        wal_log_hints: 'on'\n",
       "        max_wal_senders: 10\n",

@@ -28,6 +28,8 @@ struct NodeSpec {
   // The WAL retention line of bootstrap.dcs.postgresql.parameters (pg_rewind reads the old
   // primary's WAL back to the last common checkpoint).
   std::string wal_keep = "        wal_keep_size: 128MB\n";
+  // wal_level is one of the parameters only the DCS sets (Patroni's rule).
+  std::string wal_level = "replica";
   std::string extra_postgresql;  // YAML lines appended under postgresql (indented 2)
   std::string extra_parameters;  // YAML lines appended under postgresql.parameters (indented 4)
   std::string extra_top;         // YAML appended at the top level

@@ -314,6 +314,13 @@ bool RulePostgresDown(Context& c) {
 Memory MemoryAfterTask(const LocalState& local) {
   Memory m = local.memory;
   const TaskState& t = local.task;
+  if (t.finished && t.kind == TaskKind::kCopySlots) {
+    if (t.succeeded) {
+      m.slot_copy_not_before.reset();
+    } else {
+      m.slot_copy_not_before = local.now + absl::Seconds(30);
+    }
+  }
   if (!t.finished || t.kind != TaskKind::kRejoin) return m;
   if (t.succeeded) {
     m.last_leader = m.rejoin_target;
@@ -369,6 +376,8 @@ const char* TaskKindName(TaskKind kind) {
       return "restart";
     case TaskKind::kReinitialize:
       return "reinitialize";
+    case TaskKind::kCopySlots:
+      return "logical slot copy";
   }
   return "task";
 }

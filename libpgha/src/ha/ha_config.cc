@@ -25,6 +25,7 @@ HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig
   c.bootstrap_configured = local.bootstrap.present;
   c.bootstrap_dcs = local.bootstrap.dcs;
   c.nofailover = local.tags.FailoverPriority() <= 0;
+  c.nostream = local.tags.nostream;
   c.failover_priority = local.tags.FailoverPriority();
   c.nosync = local.tags.NoSync();
   c.replicatefrom = local.tags.replicatefrom;

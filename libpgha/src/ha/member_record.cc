@@ -23,6 +23,7 @@ std::string MemberState(const LocalState& local) {
       case TaskKind::kReinitialize:
         return "creating replica";
       case TaskKind::kRestart:
+      case TaskKind::kCopySlots:
         return "restarting";
       case TaskKind::kGracefulDemote:
         return "stopping";

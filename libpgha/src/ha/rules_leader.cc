@@ -216,6 +216,76 @@ void ManageSlots(Context& c) {
   if (missing || !drop.empty()) c.Do(SyncSlots{wanted, drop});
 }
 
+// A replica's slots: one for each member that replicates from it (cascading), and copies of the
+// permanent logical slots, advanced to the primary's published position, so that logical
+// consumers find their slot after a failover (Patroni's rules: not on nofailover members, from
+// PostgreSQL 11). Returns whether a task was started.
+bool ManageReplicaSlots(Context& c) {
+  const std::string leader = c.cluster.leader ? c.cluster.leader->name : std::string();
+  std::vector<pg::DesiredSlot> wanted;
+  std::vector<pg::DesiredSlot> copy;
+  if (c.config.use_slots) {
+    for (const auto& m : c.cluster.members) {
+      if (m.name != c.me() && m.name != leader && m.ReplicateFrom() == c.me()) {
+        wanted.push_back({pg::SlotNameForMember(m.name)});
+      }
+    }
+  }
+  const pg::Observation& pg = c.local.pg;
+  bool keeps_logical = c.config.use_slots && !c.config.nofailover && !c.config.nostream &&
+                       pg.server_version >= 110000;
+  std::optional<Lsn> replayed = pg.replay_lsn;
+  for (const auto& p : c.config.permanent_slots) {
+    if (!keeps_logical || p.type != "logical" || p.cluster_type == "standby") continue;
+    auto published = c.cluster.status.slots.find(p.name);
+    const pg::SlotInfo* local = nullptr;
+    for (const auto& s : pg.slots) {
+      if (s.name == p.name) local = &s;
+    }
+    pg::DesiredSlot want{p.name, p.type, p.plugin, p.database};
+    if (local == nullptr) {
+      // Only a slot the primary has published a position for is copied (Patroni: "feedback in
+      // the DCS"); copying restarts this replica, so not while paused.
+      bool backing_off = c.local.memory.slot_copy_not_before && c.local.now < *c.local.memory.slot_copy_not_before;
+      if (published != c.cluster.status.slots.end() && !c.Paused() && !backing_off) copy.push_back(want);
+      continue;
+    }
+    if (local->type != "logical" || local->database != p.database || local->plugin != p.plugin) continue;
+    if (published != c.cluster.status.slots.end() && replayed) {
+      Lsn target = std::min(published->second, *replayed);
+      if (local->confirmed_flush_lsn.value_or(0) < target) want.advance_to = target;
+    }
+    wanted.push_back(want);
+  }
+  const dcs::Member* leader_member = c.cluster.LeaderMember();
+  if (!copy.empty() && leader_member != nullptr && UpstreamOf(*leader_member)) {
+    StartTask task{TaskKind::kCopySlots, ReplicationSource(c)};
+    task.slots = copy;
+    task.copy_from = UpstreamOf(*leader_member);
+    c.Do(task);
+    c.Say(absl::StrCat("copying ", copy.size(), " logical slot(s) from the leader"));
+    return true;
+  }
+  std::set<std::string> want_names;
+  for (const auto& w : wanted) want_names.insert(w.name);
+  std::set<std::string> have;
+  std::vector<std::string> drop;
+  for (const auto& s : pg.slots) {
+    have.insert(s.name);
+    // The same rule as on the primary: a stray physical slot is dropped, never while paused,
+    // never an ignored or active one.
+    if (want_names.count(s.name) == 0 && s.type == "physical" && !s.active && !c.Paused() &&
+        !IgnoredSlot(c.config.ignore_slots, s)) {
+      drop.push_back(s.name);
+    }
+  }
+  bool needed = !drop.empty() || std::any_of(wanted.begin(), wanted.end(), [&](const pg::DesiredSlot& w) {
+    return have.count(w.name) == 0 || w.advance_to.has_value();
+  });
+  if (needed) c.Do(SyncSlots{wanted, drop});
+  return false;
+}
+
 }  // namespace
 
 bool HandleSwitchoverAsLeader(Context& c) {
@@ -271,10 +341,28 @@ bool HandleSwitchoverAsLeader(Context& c) {
   return true;
 }
 
+// The positions of the permanent slots, as /status publishes them for the replicas that keep
+// copies (a logical slot's confirmed_flush_lsn, a physical slot's restart_lsn).
+std::map<std::string, Lsn> PermanentSlotPositions(const Context& c) {
+  std::map<std::string, Lsn> out;
+  if (!c.config.use_slots) return out;
+  for (const auto& s : c.local.pg.slots) {
+    for (const auto& p : c.config.permanent_slots) {
+      if (p.name != s.name || p.cluster_type == "standby") continue;
+      std::optional<Lsn> lsn = s.type == "logical" ? s.confirmed_flush_lsn : s.restart_lsn;
+      if (lsn) out[s.name] = *lsn;
+    }
+  }
+  return out;
+}
+
 void PrimaryDuties(Context& c) {
-  if (c.local.pg.current_lsn && c.cluster.status.optime != c.local.pg.current_lsn) {
+  std::map<std::string, Lsn> slot_positions = PermanentSlotPositions(c);
+  if ((c.local.pg.current_lsn && c.cluster.status.optime != c.local.pg.current_lsn) ||
+      c.cluster.status.slots != slot_positions) {
     dcs::ClusterStatus status = c.cluster.status;
-    status.optime = c.local.pg.current_lsn;
+    if (c.local.pg.current_lsn) status.optime = c.local.pg.current_lsn;
+    status.slots = slot_positions;
     c.Do(WriteStatus{status, c.cluster.status.version});
   }
   WriteHistoryIfNeeded(c);
@@ -342,7 +430,10 @@ bool RuleFollowLeader(Context& c) {
     // A running replica is pointed at the new leader after a switchover (Patroni does, paused or
     // not); nothing is started, stopped or rewound.
     std::optional<pg::Upstream> source = ReplicationSource(c);
-    if (source && c.PgRunning() && c.local.pg.in_recovery) c.Do(Follow{source});
+    if (source && c.PgRunning() && c.local.pg.in_recovery) {
+      c.Do(Follow{source});
+      ManageReplicaSlots(c);
+    }
     c.Say(absl::StrCat("PAUSE: no action. I am (", c.me(), "), a secondary, and following a leader (",
                        leader, ")"));
     return true;
@@ -370,6 +461,7 @@ bool RuleFollowLeader(Context& c) {
     return true;
   }
   if (source) c.Do(Follow{source});
+  if (c.PgRunning() && c.local.pg.in_recovery && ManageReplicaSlots(c)) return true;
   c.Say(absl::StrCat("no action. I am (", c.me(), "), a secondary, and following a leader (", leader, ")"));
   return true;
 }

@@ -130,6 +130,14 @@ std::function<absl::Status()> Executor::TaskBody(const ha::StartTask& task,
         PGHA_RETURN_IF_ERROR(d.pg->CreateReplica({upstream}));
         return d.pg->Start(upstream, true, StartTimeout(cfg));
       };
+    case TaskKind::kCopySlots: {
+      std::optional<pg::Upstream> from = task.copy_from;
+      std::vector<pg::DesiredSlot> slots = task.slots;
+      return [d, from, slots, upstream, cfg]() -> absl::Status {
+        if (!from) return absl::UnavailableError("no leader to copy logical slots from");
+        return d.pg->CopyLogicalSlots(*from, slots, upstream, StartTimeout(cfg));
+      };
+    }
     case TaskKind::kNone:
       break;
   }

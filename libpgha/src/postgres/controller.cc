@@ -142,6 +142,14 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
   }
   in.custom_conf = pgconf().custom_conf;
   in.recovery_conf = options_.effective.recovery_conf;
+  if (as_standby && !options_.local.tags.nofailover) {
+    // A replica keeps copies of the permanent logical slots (to be current after a failover);
+    // the primary must then keep the catalog rows they need: hot_standby_feedback, as Patroni
+    // enforces it.
+    for (const auto& slot : options_.effective.dynamic.slots) {
+      if (slot.type == "logical" && slot.cluster_type != "standby") in.parameters["hot_standby_feedback"] = "on";
+    }
+  }
   if (as_standby) {
     StandbySettings s;
     if (upstream) s.upstream = *upstream;

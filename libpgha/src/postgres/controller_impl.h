@@ -41,6 +41,8 @@ class LibpqController final : public PostgresController {
   absl::Status Checkpoint() override;
   absl::Status SyncReplicationSlots(const std::vector<DesiredSlot>& wanted,
                                     const std::vector<std::string>& drop) override;
+  absl::Status CopyLogicalSlots(const Upstream& leader, const std::vector<DesiredSlot>& slots,
+                                const std::optional<Upstream>& upstream, absl::Duration timeout) override;
   absl::Status SetSynchronousStandbyNames(const std::string& value) override;
   void RunCallback(CallbackAction action, const std::string& role) override;
 

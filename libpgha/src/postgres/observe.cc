@@ -151,7 +151,8 @@ Observation LibpqController::Observe() {
       if (!o.in_recovery && o.timeline.value_or(0) > 1) ReadTimelineHistory(&o);
       auto slots = Query(
           "SELECT slot_name, slot_type, plugin, database, active::text AS active, "
-          "restart_lsn::text AS restart_lsn FROM pg_catalog.pg_replication_slots");
+          "restart_lsn::text AS restart_lsn, confirmed_flush_lsn::text AS confirmed_flush_lsn "
+          "FROM pg_catalog.pg_replication_slots");
       if (slots.ok()) {
         for (size_t i = 0; i < slots->rows.size(); ++i) {
           SlotInfo s;
@@ -161,6 +162,7 @@ Observation LibpqController::Observe() {
           s.database = slots->Get(i, "database").value_or("");
           s.active = IsTrue(slots->Get(i, "active"));
           s.restart_lsn = LsnOf(slots->Get(i, "restart_lsn"));
+          s.confirmed_flush_lsn = LsnOf(slots->Get(i, "confirmed_flush_lsn"));
           o.slots.push_back(std::move(s));
         }
       }

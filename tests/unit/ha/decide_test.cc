@@ -479,6 +479,91 @@ TEST_CASE("a switchover or failover asked for while paused is carried out at onc
   CHECK_FALSE(std::get<StartTask>(running.actions[2]).follow_after);
 }
 
+TEST_CASE("a replica keeps slots for its cascading members and copies of the permanent logical slots") {
+  auto base = [] {
+    auto b = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica"))
+                 .Member(M("c", "replica", 100, {{"replicatefrom", "b"}})).Optime(300);
+    return b;
+  };
+  auto cascading = base().c;
+  auto with_logical = base().c;
+  with_logical.status.slots["cdc"] = 80;
+  HaConfig b = Config("b");
+  b.use_slots = true;
+  HaConfig b_logical = b;
+  b_logical.permanent_slots = {config::SlotConfig{"cdc", "logical", "app", "pgoutput", ""}};
+  HaConfig b_nofailover = b_logical;
+  b_nofailover.nofailover = true;
+  pg::SlotInfo c_slot{pg::SlotNameForMember("c"), "physical", "", "", true, 100};
+  auto replica = [&](std::vector<pg::SlotInfo> slots, Lsn replayed = 100) {
+    LocalState l = Local(Replica(replayed));
+    l.pg.server_version = 150004;
+    l.pg.slots = std::move(slots);
+    l.memory.last_leader = "a";
+    return l;
+  };
+  pg::SlotInfo behind{"cdc", "logical", "pgoutput", "app", false, 40};
+  behind.confirmed_flush_lsn = 50;
+  pg::SlotInfo current = behind;
+  current.confirmed_flush_lsn = 80;
+  auto paused = with_logical;
+  paused.config->data["pause"] = true;
+  RunTable({
+      {"the upstream of a cascading member creates its slot", cascading, replica({}), b, "Follow SyncSlots"},
+      {"and keeps it", cascading, replica({c_slot}), b, "Follow"},
+      {"a member that streams from the leader gets none here", cascading, replica({}), [] {
+         HaConfig c = Config("c");
+         c.use_slots = true;
+         return c;
+       }(), "Follow"},
+      {"a published logical slot missing here is copied", with_logical, replica({c_slot}), b_logical, "Follow StartTask"},
+      {"not on a nofailover member", with_logical, replica({c_slot}), b_nofailover, "Follow"},
+      {"not while paused", paused, replica({c_slot}), b_logical, "Follow"},
+      {"a copy behind the primary is advanced", with_logical, replica({c_slot, behind}), b_logical, "Follow SyncSlots"},
+      {"a current copy is left alone", with_logical, replica({c_slot, current}), b_logical, "Follow"},
+      {"a stray physical slot is dropped", cascading, replica({c_slot, {"old", "physical", "", "", false, 10}}), b,
+       "Follow SyncSlots"},
+  });
+  Decision copy = Decide(with_logical, replica({c_slot}), b_logical);
+  REQUIRE(Actions(copy) == "Follow StartTask");
+  const auto& task = std::get<StartTask>(copy.actions[1]);
+  CHECK(task.kind == TaskKind::kCopySlots);
+  REQUIRE(task.slots.size() == 1);
+  CHECK(task.slots[0].name == "cdc");
+  REQUIRE(task.copy_from);
+  CHECK(task.copy_from->name == "a");
+  // Advanced to the primary's position, but never past what this replica has replayed.
+  auto advance_of = [&](Lsn replayed) {
+    Decision d = Decide(with_logical, replica({c_slot, behind}, replayed), b_logical);
+    REQUIRE(Actions(d) == "Follow SyncSlots");
+    for (const auto& w : std::get<SyncSlots>(d.actions[1]).slots) {
+      if (w.name == "cdc") return w.advance_to;
+    }
+    return std::optional<Lsn>();
+  };
+  CHECK(advance_of(100) == std::optional<Lsn>(80));
+  CHECK(advance_of(60) == std::optional<Lsn>(60));
+}
+
+TEST_CASE("the primary publishes the positions of the permanent slots in /status") {
+  auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Optime(100).c;
+  HaConfig config = Config();
+  config.use_slots = true;
+  config.permanent_slots = {config::SlotConfig{"cdc", "logical", "app", "pgoutput", ""}};
+  LocalState l = Local(Primary(100));
+  pg::SlotInfo cdc{"cdc", "logical", "pgoutput", "app", false, 40};
+  cdc.confirmed_flush_lsn = 90;
+  l.pg.slots = {cdc, {"other", "physical", "", "", true, 70}};
+  Decision d = Decide(held, l, config);
+  REQUIRE(Actions(d) == "RefreshLock ArmWriteGuard WriteStatus");
+  const auto& status = std::get<WriteStatus>(d.actions[2]).status;
+  CHECK(status.slots == std::map<std::string, Lsn>{{"cdc", 90}});
+  CHECK(status.optime == std::optional<Lsn>(100));
+  auto published = held;
+  published.status.slots = {{"cdc", 90}};
+  CHECK(Actions(Decide(published, l, config)) == "RefreshLock ArmWriteGuard");
+}
+
 TEST_CASE("the primary drops a stray physical slot, but not while paused, not one in ignore_slots, not one in use, not a logical one") {
   auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100).c;
   auto with_slots = [](std::vector<pg::SlotInfo> slots) {

@@ -47,6 +47,7 @@ struct HaConfig {
   bool nofailover = false;
   int failover_priority = 1;
   bool nosync = false;
+  bool nostream = false;  // replicates from the WAL archive only (restore_command)
   std::string replicatefrom;
   bool clonefrom = false;
   WatchdogMode watchdog = WatchdogMode::kAutomatic;
@@ -75,6 +76,7 @@ enum class TaskKind {
   kGracefulDemote,  // switchover: checkpoint, stop, hand the lock to the candidate
   kRestart,
   kReinitialize,
+  kCopySlots,       // a replica copies permanent logical slots from the leader (restarts it)
 };
 const char* TaskKindName(TaskKind kind);
 
@@ -94,6 +96,9 @@ struct Memory {
   std::string rejoin_target;        // the leader of the rejoin task in flight
   std::optional<absl::Time> crash_restart_since;  // when we began restarting a crashed primary
   std::optional<absl::Time> pre_promote_backoff_until;
+  // A logical slot copy that could not be done (the slot's WAL is older than ours, the leader
+  // did not answer) is tried again only after this: each try asks the leader.
+  std::optional<absl::Time> slot_copy_not_before;
   bool demoted_for_dcs = false;     // we stepped down because the DCS was unreachable
   int64_t last_status_optime = -1;  // what we last wrote to `status`
   int last_history_timeline = 0;
@@ -185,6 +190,8 @@ struct StartTask {  // bootstrap, clone, rejoin, ... on the worker
   // kGracefulDemote while paused: start again as a replica of the candidate (nobody else would
   // restart it, and the operator asked for a switchover, not for a stopped node).
   bool follow_after = false;
+  std::vector<pg::DesiredSlot> slots;  // kCopySlots: the logical slots to copy
+  std::optional<pg::Upstream> copy_from;  // kCopySlots: the leader, which has them
 };
 struct Promote {};
 struct Demote {  // stop now (immediate); the next cycles bring it back as a replica

@@ -91,6 +91,11 @@ class PostgresController {
   // use is left: PostgreSQL refuses to drop it).
   virtual absl::Status SyncReplicationSlots(const std::vector<DesiredSlot>& wanted,
                                             const std::vector<std::string>& drop) = 0;
+  // A replica's copy of the leader's logical slots `slots` (Patroni's copy_logical_slots): their
+  // state files are read from the leader, PostgreSQL is stopped, the files are written to
+  // pg_replslot and PostgreSQL is started again as a standby of `upstream`.
+  virtual absl::Status CopyLogicalSlots(const Upstream& leader, const std::vector<DesiredSlot>& slots,
+                                        const std::optional<Upstream>& upstream, absl::Duration timeout) = 0;
   virtual absl::Status SetSynchronousStandbyNames(const std::string& value) = 0;
 
   // Runs the configured callback for `action` in the background with Patroni's arguments

@@ -53,6 +53,7 @@ struct SlotInfo {
   std::string plugin, database;
   bool active = false;
   std::optional<Lsn> restart_lsn;
+  std::optional<Lsn> confirmed_flush_lsn;  // logical slots
 };
 
 enum class DataDirState { kMissing, kEmpty, kValid, kInvalid };
@@ -108,6 +109,9 @@ struct DesiredSlot {
   std::string name;
   std::string type = "physical";
   std::string plugin, database;
+  // A replica's copy of a permanent logical slot: moved forward to the primary's position
+  // (never past this replica's replay position), so that it is current after a failover.
+  std::optional<Lsn> advance_to;
 };
 
 // Patroni's slot-name rule for member names: lower case, '-' and '.' become '_', other
