@@ -10,6 +10,7 @@
 #include "pgha/base/version.h"
 #include "pgha/config/document.h"
 #include "pgha/config/loader.h"
+#include "pgha/postgres/parameter_check.h"
 #include "daemon.h"
 
 namespace {
@@ -59,6 +60,15 @@ int main(int argc, char** argv) {
   }
   if (validate || print) {
     auto result = pgha::config::LoadLocalConfig(config_path, env);
+    if (result.ok()) {
+      // With the server binaries at hand, the parameters are checked as the daemon will
+      // (warnings: pgha drops what the version would refuse).
+      std::string postgres = result.config->postgresql.Binary("postgres");
+      if (int major = pgha::pg::BinaryMajorVersion(postgres); major > 0) {
+        pgha::pg::CheckConfigParameters(result.document, major, pgha::pg::AvailableParameters(postgres),
+                                        &result.diagnostics);
+      }
+    }
     int code = Report(result);
     if (print && result.ok()) {
       std::cout << pgha::config::ToYaml(pgha::config::MaskSecrets(result.document.root));

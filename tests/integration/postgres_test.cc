@@ -319,16 +319,21 @@ TEST_CASE("slots: the missing ones are created, exactly the ones named are dropp
   CHECK_OK(n.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
-TEST_CASE("wal_keep_segments from an old configuration does not stop PostgreSQL 15 from starting") {
+TEST_CASE("wal_keep_segments from an old configuration, a misspelt parameter or a value out of range does not stop PostgreSQL 15 from starting") {
   RequirePostgres();
   testing::TempDir root("pgha-pg");
   // Patroni's example postgres0.yml carries wal_keep_segments: 8 in bootstrap.dcs; PostgreSQL
   // 13+ refuses the name at start. It becomes wal_keep_size (16 MB a segment).
-  Node old = MakeNode(root, "old", "", "", "", "", "        wal_keep_segments: 10\n");
+  // A misspelt name and a value out of range would stop it too: they are left out.
+  Node old = MakeNode(root, "old", "", "", "    wrok_mem: 4MB\n    random_page_cost: -1\n", "",
+                      "        wal_keep_segments: 10\n");
   REQUIRE_OK(old.pg->Bootstrap());
   auto size = old.Sql("SHOW wal_keep_size");
   REQUIRE_OK(size);
   CHECK(size->front() == "160MB");
+  auto cost = old.Sql("SHOW random_page_cost");
+  REQUIRE_OK(cost);
+  CHECK(cost->front() == "4");
   CHECK_OK(old.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 

@@ -1,5 +1,7 @@
 #include "config_files.h"
 
+#include "pgha/postgres/parameter_check.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -157,7 +159,10 @@ std::optional<int64_t> SizeInMb(const Json& value, int64_t unit_mb) {
 
 }  // namespace
 
-Json ParametersForServer(const Json& parameters, int server_major, std::vector<std::string>* notes) {
+namespace {
+
+// wal_keep_segments (PostgreSQL 12) and wal_keep_size (13+) converted into each other.
+Json ConvertWalKeep(const Json& parameters, int server_major, std::vector<std::string>* notes) {
   Json out = parameters.is_object() ? parameters : Json::object();
   if (server_major <= 0) return out;
   if (server_major >= 13 && out.contains("wal_keep_segments")) {
@@ -186,6 +191,22 @@ Json ParametersForServer(const Json& parameters, int server_major, std::vector<s
     }
     notes->push_back(absl::StrCat("wal_keep_size dropped (PostgreSQL ", server_major,
                                   " has no wal_keep_size)"));
+  }
+  return out;
+}
+
+}  // namespace
+
+Json ParametersForServer(const Json& parameters, int server_major, std::vector<std::string>* notes,
+                         const std::set<std::string>& available) {
+  Json converted = ConvertWalKeep(parameters, server_major, notes);
+  Json out = Json::object();
+  for (const auto& [name, value] : converted.items()) {
+    if (auto why = ParameterRejection(name, value, server_major, available)) {
+      notes->push_back(absl::StrCat(name, "=", value.dump(), " dropped: ", *why));
+      continue;
+    }
+    out[name] = value;
   }
   return out;
 }

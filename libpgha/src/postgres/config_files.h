@@ -6,6 +6,7 @@
 #define PGHA_POSTGRES_CONFIG_FILES_H_
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,10 @@ struct ConfFileInputs {
 // takes them, as Patroni adapts them: wal_keep_segments (before 13) and wal_keep_size (13 on)
 // are converted into each other at 16 MB a segment, and the one the server does not know is
 // dropped. Each change is described in `notes` (for the log).
-Json ParametersForServer(const Json& parameters, int server_major, std::vector<std::string>* notes);
+// Also drops what the server version would refuse (parameter_check.h); `available` is what the
+// server binary lists, empty when unknown.
+Json ParametersForServer(const Json& parameters, int server_major, std::vector<std::string>* notes,
+                         const std::set<std::string>& available = {});
 
 // A GUC value as postgresql.conf wants it: quoted, with quotes and backslashes escaped.
 std::string QuoteGucValue(const Json& value);

@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "controller_impl.h"
 #include "pgha/base/log.h"
+#include "pgha/postgres/parameter_check.h"
 #include "pgha/base/status_macros.h"
 #include "pgha/base/version.h"
 #include "pgha/config/address.h"
@@ -135,7 +136,9 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
   // Parameters the server's version does not have are converted or dropped, as Patroni does
   // (a wal_keep_segments left over from PostgreSQL 12 would stop 15 from starting).
   std::vector<std::string> notes;
-  in.parameters = ParametersForServer(options_.effective.parameters, ServerMajorVersion(), &notes);
+  int major = ServerMajorVersion();
+  if (major > 0 && available_parameters_.empty()) available_parameters_ = AvailableParameters(Bin("postgres"));
+  in.parameters = ParametersForServer(options_.effective.parameters, major, &notes, available_parameters_);
   for (const auto& note : notes) PGHA_LOG(WARNING) << "postgresql.parameters: " << note;
   if (have_sync_names_override_) {
     in.parameters["synchronous_standby_names"] = synchronous_standby_names_;

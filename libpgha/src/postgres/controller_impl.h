@@ -64,6 +64,8 @@ class LibpqController final : public PostgresController {
   // The major version of the data directory (PG_VERSION), 0 when there is none yet.
   int ServerMajorVersion() const;
   ConfFileInputs Inputs(const std::optional<Upstream>& upstream, bool as_standby) const;
+  // What `postgres --describe-config` lists (asked once, when a data directory exists).
+  mutable std::set<std::string> available_parameters_;
   // The pgpass file with every configured role (tools and the walreceiver read it).
   absl::Status WritePgpassFile();
   // Writes postgresql.conf, pg_hba/pg_ident (when configured), standby.signal and pgpass.
