@@ -306,7 +306,7 @@ void SetPause(ClusterHarness& c, int via, bool pause) {
 
 TEST_CASE(
     "pause: a switchover and a failover to a named candidate are carried out at once, and "
-    "nothing is left to fire after resume") {
+    "nothing is left to fire after resume; a foreign slot survives pause and ignore_slots") {
   RequireScenarioPrerequisites();
   ClusterHarness c;
   c.StartAll();
@@ -351,6 +351,26 @@ TEST_CASE(
   REQUIRE(count.ok());
   CHECK((*count)[0] == "3");
   CHECK(c.WaitForHealthy(2, absl::Seconds(60)) == third);
+
+  // A physical slot pgha does not manage (Barman's, pg_receivewal's) survives while paused and
+  // while ignore_slots lists it; without either it is dropped.
+  auto barman_gone = [&] {
+    auto r = c.Sql(third, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'barman'");
+    return r.ok() && r->empty();
+  };
+  SetPause(c, third, true);
+  REQUIRE(c.Sql(third, "SELECT pg_create_physical_replication_slot('barman')").ok());
+  CHECK_FALSE(WaitFor(barman_gone, absl::Seconds(5)));
+  auto [icode, ibody] =
+      c.Rest(third, "PATCH", "/config", "{\"ignore_slots\": [{\"name\": \"barman\", \"type\": \"physical\"}]}");
+  INFO(ibody);
+  REQUIRE(icode == 200);
+  SetPause(c, third, false);
+  CHECK_FALSE(WaitFor(barman_gone, absl::Seconds(5)));
+  auto [ucode, ubody] = c.Rest(third, "PATCH", "/config", "{\"ignore_slots\": null}");
+  INFO(ubody);
+  REQUIRE(ucode == 200);
+  CHECK(WaitFor(barman_gone, absl::Seconds(30)));
 }
 
 std::string SlotQuery(const std::string& slot, const std::string& column) {

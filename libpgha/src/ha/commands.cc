@@ -78,8 +78,10 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
         auto t = dcs::ParseTimestamp(f.scheduled_at_text);
         if (t.ok()) f.scheduled_at_text = dcs::FormatTimestamp(*t);
       }
+      auto fresh = dcs_->Load(dcs::ReadMode::kLinearizable);
+      const dcs::ClusterState& current = fresh.ok() ? **fresh : cluster;
       absl::Status s =
-          dcs_->WriteFailover(f, cluster.failover ? cluster.failover->version : dcs::kNoVersion);
+          dcs_->WriteFailover(f, current.failover ? current.failover->version : dcs::kNoVersion);
       complete(s.ok(), s.ok() ? 200 : 503, std::string(s.message()));
       return;
     }
@@ -94,17 +96,21 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
       return;
     }
     case Command::Kind::kPatchConfig: {
-      if (!cluster.config) {
+      // Patched on a fresh read (as Patroni does): the loop's snapshot may predate a PATCH made
+      // a moment ago, and the compare-and-set would then refuse this one.
+      auto fresh = dcs_->Load(dcs::ReadMode::kLinearizable);
+      const dcs::ClusterState& current = fresh.ok() ? **fresh : cluster;
+      if (!current.config) {
         complete(false, 503, "no dynamic configuration in the DCS");
         return;
       }
-      Json merged = config::MergePatch(cluster.config->data, p);
+      Json merged = config::MergePatch(current.config->data, p);
       config::Diagnostics problems = config::ValidateDynamicConfig(merged);
       if (const config::Diagnostic* invalid = problems.FirstError()) {
         complete(false, 400, absl::StrCat(invalid->key_path, ": ", invalid->message));
         return;
       }
-      absl::Status s = dcs_->WriteConfig(merged, cluster.config->version);
+      absl::Status s = dcs_->WriteConfig(merged, current.config->version);
       if (s.ok()) {
         complete(true, 200, "", merged);
       } else if (absl::IsAborted(s)) {
