@@ -57,7 +57,7 @@ struct Node {
 Node MakeNode(const testing::TempDir& root, const std::string& name,
               const std::string& extra_postgresql = "", const std::string& bin_dir = "",
               const std::string& extra_parameters = "", const std::string& extra_bootstrap = "",
-              const std::string& wal_keep = "") {
+              const std::string& wal_keep = "", const std::string& tags_yaml = "") {
   Node n;
   n.spec.name = name;
   n.spec.dir = root.Sub(name);
@@ -68,6 +68,7 @@ Node MakeNode(const testing::TempDir& root, const std::string& name,
   n.spec.extra_parameters = extra_parameters;
   n.spec.extra_bootstrap = extra_bootstrap;
   if (!wal_keep.empty()) n.spec.wal_keep = wal_keep;
+  n.spec.tags_yaml = tags_yaml;
   fs::create_directories(n.spec.dir);
   std::string path = root.WriteFile(name + ".yml", testing::NodeYaml(n.spec));
   auto loaded = config::LoadLocalConfig(path, {});
@@ -335,6 +336,38 @@ TEST_CASE("wal_keep_segments from an old configuration, a misspelt parameter or 
   REQUIRE_OK(cost);
   CHECK(cost->front() == "4");
   CHECK_OK(old.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+TEST_CASE("nostream: a replica recovers from the WAL archive only, with no connection and no slot") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  std::string archive = root.Sub("archive");
+  fs::create_directories(archive);
+  Node a = MakeNode(root, "a", "", "",
+                    absl::StrCat("    archive_mode: 'on'\n    archive_command: 'cp %p ", archive, "/%f'\n"));
+  Node b = MakeNode(root, "b", absl::StrCat("  recovery_conf:\n    restore_command: 'cp ", archive, "/%f %p'\n"),
+                    "", "", "", "", "  nostream: true\n");
+  REQUIRE_OK(a.pg->Bootstrap());
+  REQUIRE_OK(a.Sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('before-clone')"));
+  REQUIRE_OK(b.pg->CreateReplica({a.AsUpstream()}));
+  REQUIRE_OK(b.pg->Start(a.AsUpstream(), true, absl::Seconds(60)));
+  std::string conf = testing::ReadFile(b.spec.dir + "/data/postgresql.conf");
+  INFO(conf);
+  CHECK(conf.find("primary_conninfo") == std::string::npos);
+  CHECK(conf.find("primary_slot_name") == std::string::npos);
+  CHECK(conf.find("restore_command") != std::string::npos);
+  // Two statements: one string would be one transaction, committed after the switch.
+  REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('archived')"));
+  REQUIRE_OK(a.Sql("SELECT pg_switch_wal()"));
+  CHECK(testing::WaitFor([&] { return HasRow(b, "t", "archived"); }, absl::Seconds(60)));
+  auto senders = a.Sql("SELECT count(*) FROM pg_stat_replication");
+  REQUIRE_OK(senders);
+  CHECK(senders->front() == "0");
+  pg::Observation ob = b.pg->Observe();
+  CHECK(ob.in_recovery);
+  CHECK(ob.replication_state == "in archive recovery");
+  CHECK_OK(b.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+  CHECK_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
 TEST_CASE("an occupied port gives a clear error and touches no data") {

@@ -67,6 +67,10 @@ bool Member::NoSync() const {
   return p && *p <= 0;
 }
 
+bool Member::NoStream() const {
+  return tags.is_object() && tags.contains("nostream") && Truthy(tags["nostream"]);
+}
+
 bool Member::CloneFrom() const {
   return tags.is_object() && tags.contains("clonefrom") && Truthy(tags["clonefrom"]);
 }

@@ -190,6 +190,7 @@ void ManageSlots(Context& c) {
       std::string from = m.ReplicateFrom();
       const dcs::Member* upstream = from.empty() ? nullptr : c.cluster.FindMember(from);
       if (upstream != nullptr && upstream->IsRunning() && from != c.me()) continue;  // cascades
+      if (m.NoStream()) continue;  // reads the archive, holds no slot
       wanted.push_back({pg::SlotNameForMember(m.name)});
     }
   }
@@ -226,7 +227,7 @@ bool ManageReplicaSlots(Context& c) {
   std::vector<pg::DesiredSlot> copy;
   if (c.config.use_slots) {
     for (const auto& m : c.cluster.members) {
-      if (m.name != c.me() && m.name != leader && m.ReplicateFrom() == c.me()) {
+      if (m.name != c.me() && m.name != leader && m.ReplicateFrom() == c.me() && !m.NoStream()) {
         wanted.push_back({pg::SlotNameForMember(m.name)});
       }
     }

@@ -241,7 +241,11 @@ std::string RenderPostgresqlConf(const ConfFileInputs& in) {
   if (in.standby) {
     absl::StrAppend(&out, "\n# standby settings (PostgreSQL 12+)\n");
     std::map<std::string, std::string> recovery;
-    recovery["primary_conninfo"] = QuoteGucValue(Json(PrimaryConnInfo(*in.standby)));
+    // Without an upstream (no leader yet, nostream) there is no conninfo: an empty host would
+    // make the walreceiver connect to the local socket.
+    if (!in.standby->upstream.host.empty()) {
+      recovery["primary_conninfo"] = QuoteGucValue(Json(PrimaryConnInfo(*in.standby)));
+    }
     if (!in.standby->slot_name.empty()) {
       recovery["primary_slot_name"] = QuoteGucValue(Json(in.standby->slot_name));
     }

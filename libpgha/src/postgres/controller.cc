@@ -161,6 +161,11 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
     s.ssl_options = pgconf().replication.ssl_options;
     s.passfile = PgpassPath();
     if (options_.effective.use_slots) s.slot_name = SlotNameForMember(options_.local.name);
+    if (options_.local.tags.nostream) {
+      // nostream: recovery from the archive (restore_command) and pg_wal only, as Patroni does.
+      s.slot_name.clear();
+      s.upstream.host.clear();
+    }
     if (!upstream) {
       // A standby without upstream (no leader yet, or restore_command only): no conninfo.
       s.upstream.host.clear();
@@ -181,9 +186,9 @@ absl::StatusOr<bool> LibpqController::WriteConfigFiles(const std::optional<Upstr
   PGHA_RETURN_IF_ERROR(WritePgpassFile());
   ConfFileInputs in = Inputs(upstream, as_standby);
   if (in.standby && in.standby->upstream.host.empty()) {
-    // Without an upstream the standby only replays archived WAL (restore_command), if any.
-    in.standby.reset();
-    in.recovery_conf = options_.effective.recovery_conf;
+    // Without an upstream (no leader yet, nostream) the standby replays archived WAL
+    // (restore_command in the recovery settings), if any: no conninfo, no slot.
+    in.standby->slot_name.clear();
   }
   PGHA_ASSIGN_OR_RETURN(bool changed, WritePostgresqlConf(in));
   if (!options_.effective.pg_hba.empty()) {

@@ -545,6 +545,18 @@ TEST_CASE("a replica keeps slots for its cascading members and copies of the per
   CHECK(advance_of(60) == std::optional<Lsn>(60));
 }
 
+TEST_CASE("a nostream member gets no slot: it reads the archive") {
+  auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica", 100, {{"nostream", true}}))
+                  .Member(M("c", "replica")).Optime(100).c;
+  HaConfig slots = Config();
+  slots.use_slots = true;
+  Decision d = Decide(held, Local(Primary(100)), slots);
+  REQUIRE(Actions(d) == "RefreshLock ArmWriteGuard SyncSlots");
+  const auto& wanted = std::get<SyncSlots>(d.actions[2]).slots;
+  REQUIRE(wanted.size() == 1);
+  CHECK(wanted[0].name == "c");
+}
+
 TEST_CASE("the primary publishes the positions of the permanent slots in /status") {
   auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Optime(100).c;
   HaConfig config = Config();

@@ -52,6 +52,7 @@ struct Member {
   bool NoFailover() const;
   int FailoverPriority() const;  // 0 = never promote
   bool NoSync() const;
+  bool NoStream() const;  // replicates from the WAL archive only: no slot, no streaming
   bool CloneFrom() const;
   bool NoLoadBalance() const;
   std::string ReplicateFrom() const;
