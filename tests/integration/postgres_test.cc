@@ -17,6 +17,7 @@
 #include "server_process.h"
 #include "status_testing.h"
 #include "temp_dir.h"
+#include "pgha/base/process_runner.h"
 #include "wait.h"
 
 namespace pgha {
@@ -368,6 +369,56 @@ TEST_CASE("nostream: a replica recovers from the WAL archive only, with no conne
   CHECK(ob.replication_state == "in archive recovery");
   CHECK_OK(b.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
   CHECK_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+TEST_CASE("a custom bootstrap restores a backup to its recovery target and stops there (point-in-time restore)") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  std::string archive = root.Sub("archive");
+  std::string backup = root.Sub("backup");
+  fs::create_directories(archive);
+  Node a = MakeNode(root, "a", "", "",
+                    absl::StrCat("    archive_mode: 'on'\n    archive_command: 'cp %p ", archive, "/%f'\n"));
+  REQUIRE_OK(a.pg->Bootstrap());
+  REQUIRE_OK(a.Sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('before-backup')"));
+  PosixProcessRunner runner;
+  auto taken = runner.Run({.argv = {testing::PostgresBinDir() + "/pg_basebackup", "-h", "127.0.0.1", "-p",
+                                    std::to_string(a.spec.pg_port), "-U", "postgres", "-D", backup, "-X", "stream"},
+                           .env = {{"PGPASSFILE", a.spec.dir + "/pgpass"}},
+                           .timeout = absl::Seconds(120)});
+  REQUIRE_OK(taken);
+  INFO(taken->Describe());
+  REQUIRE(taken->ok());
+  REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('kept')"));
+  REQUIRE_OK(a.Sql("SELECT pg_create_restore_point('target')"));
+  REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('after-target')"));
+  auto segment = a.Sql("SELECT pg_walfile_name(pg_switch_wal())");
+  REQUIRE_OK(segment);
+  REQUIRE(testing::WaitFor(
+      [&] {
+        auto r = a.Sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+        return r.ok() && r->front() >= segment->front();
+      },
+      absl::Seconds(60)));
+  CHECK_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+
+  std::string script = root.WriteFile(
+      "restore.sh", absl::StrCat("#!/bin/sh\nfor arg in \"$@\"; do case $arg in --datadir=*) dir=${arg#--datadir=};; "
+                                 "esac; done\ncp -a ", backup, "/. \"$dir\"/\n"));
+  fs::permissions(script, fs::perms::owner_all);
+  Node b = MakeNode(root, "b", "", "", "",
+                    absl::StrCat("  method: restore\n  restore:\n    command: ", script,
+                                 "\n    recovery_conf:\n      restore_command: cp ", archive,
+                                 "/%f %p\n      recovery_target_name: target\n      recovery_target_action: promote\n"));
+  REQUIRE_OK(b.pg->Bootstrap());
+  CHECK(HasRow(b, "t", "kept"));
+  CHECK_FALSE(HasRow(b, "t", "after-target"));
+  pg::Observation ob = b.pg->Observe();
+  CHECK_FALSE(ob.in_recovery);
+  CHECK(ob.timeline == 2);  // promoted at the target
+  CHECK(testing::ReadFile(b.spec.dir + "/data/postgresql.conf").find("recovery_target_name") == std::string::npos);
+  CHECK_FALSE(fs::exists(b.spec.dir + "/data/recovery.signal"));
+  CHECK_OK(b.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
 TEST_CASE("an occupied port gives a clear error and touches no data") {

@@ -230,6 +230,21 @@ absl::Status LibpqController::RunPostBootstrap() {
   return absl::OkStatus();
 }
 
+absl::Status LibpqController::WaitForEndOfRecovery(absl::Duration timeout) {
+  absl::Time deadline = clock_->Monotonic() + timeout;
+  while (true) {
+    if (!postmaster_.Alive()) {
+      return absl::FailedPreconditionError(
+          "PostgreSQL stopped during the recovery of the bootstrap (recovery_target_action shutdown, or a "
+          "missing WAL file?)");
+    }
+    auto q = Query("SELECT pg_catalog.pg_is_in_recovery()::text AS r");
+    if (q.ok() && q->Get(0, "r") == std::optional<std::string>("false")) return absl::OkStatus();
+    if (clock_->Monotonic() >= deadline) return absl::DeadlineExceededError("still in recovery after bootstrap");
+    clock_->SleepFor(absl::Seconds(1));
+  }
+}
+
 absl::Status LibpqController::Bootstrap() {
   DataDirState state = InspectDataDir();
   if (state == DataDirState::kValid || state == DataDirState::kInvalid) {
@@ -250,14 +265,42 @@ absl::Status LibpqController::Bootstrap() {
   };
   absl::Status s = custom ? RunCustomBootstrap() : RunInitdb();
   if (!s.ok()) return fail(s);
+  if (custom) {
+    // Patroni's rules for a restore: the method's recovery_conf is written (with recovery.signal)
+    // and the server recovers to its target before the cluster is declared bootstrapped; unless
+    // keep_existing_recovery_conf, whatever recovery setup the script left is removed first.
+    const Json& method = options_.local.bootstrap.method_options;
+    bool keep = method.contains("keep_existing_recovery_conf") && method["keep_existing_recovery_conf"] == true;
+    std::error_code ec;
+    if (!keep) {
+      fs::remove(DataDir() + "/recovery.signal", ec);
+      fs::remove(DataDir() + "/standby.signal", ec);
+    }
+    bootstrap_recovery_ = method.contains("recovery_conf") && method["recovery_conf"].is_object()
+                              ? method["recovery_conf"]
+                              : Json::object();
+    bootstrap_recovering_ = !bootstrap_recovery_.empty() || fs::exists(DataDir() + "/recovery.signal", ec);
+  }
   s = KeepBaseConf(ConfigDir());
   if (!s.ok()) return fail(s);
   if (options_.effective.pg_hba.empty() && options_.local.bootstrap.pg_hba) {
     s = AppendLines(ConfigDir() + "/pg_hba.conf", *options_.local.bootstrap.pg_hba);
     if (!s.ok()) return fail(s);
   }
-  s = Start(std::nullopt, false, absl::Seconds(std::max(60, pgconf().pg_ctl_timeout)));
+  // A restore may replay for hours before it accepts connections.
+  s = Start(std::nullopt, false,
+            bootstrap_recovering_ ? absl::Hours(24) : absl::Seconds(std::max(60, pgconf().pg_ctl_timeout)));
   if (!s.ok()) return fail(s);
+  if (bootstrap_recovering_) {
+    PGHA_LOG(INFO) << "waiting for end of recovery after bootstrap";
+    s = WaitForEndOfRecovery(absl::Hours(24));
+    bootstrap_recovering_ = false;
+    bootstrap_recovery_ = Json::object();
+    if (!s.ok()) return fail(s);
+    // The recovery settings leave postgresql.conf (they no longer apply).
+    s = WriteConfigFiles(std::nullopt, false).status();
+    if (!s.ok()) return fail(s);
+  }
   s = CreateRoles(custom);
   if (!s.ok()) return fail(s);
   s = RunPostBootstrap();

@@ -255,6 +255,14 @@ std::string RenderPostgresqlConf(const ConfFileInputs& in) {
       recovery[it.key()] = QuoteGucValue(it.value());
     }
     for (const auto& [name, value] : recovery) absl::StrAppend(&out, name, " = ", value, "\n");
+  } else if (!in.archive_recovery.empty()) {
+    absl::StrAppend(&out, "\n# recovery settings of the bootstrap method\n");
+    std::map<std::string, std::string> recovery;
+    for (auto it = in.archive_recovery.begin(); it != in.archive_recovery.end(); ++it) {
+      if (!IsGucName(it.key()) || it.key() == "standby_mode" || it.value().is_null()) continue;
+      recovery[it.key()] = QuoteGucValue(it.value());
+    }
+    for (const auto& [name, value] : recovery) absl::StrAppend(&out, name, " = ", value, "\n");
   }
   return out;
 }
@@ -298,7 +306,7 @@ absl::Status AppendLines(const std::string& path, const std::vector<std::string>
   return WriteFileAtomically(path, text, 0600);
 }
 
-absl::Status SetStandbySignal(const std::string& data_dir, bool standby) {
+absl::Status SetStandbySignal(const std::string& data_dir, bool standby, bool archive_recovery) {
   std::string path = data_dir + "/standby.signal";
   std::error_code ec;
   if (standby) {
@@ -306,6 +314,10 @@ absl::Status SetStandbySignal(const std::string& data_dir, bool standby) {
     return WriteFileAtomically(path, "", 0600);
   }
   fs::remove(path, ec);
+  if (archive_recovery) {
+    if (fs::exists(data_dir + "/recovery.signal", ec)) return absl::OkStatus();
+    return WriteFileAtomically(data_dir + "/recovery.signal", "", 0600);
+  }
   fs::remove(data_dir + "/recovery.signal", ec);
   if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot remove ", path, ": ", ec.message()));
   return absl::OkStatus();

@@ -36,6 +36,9 @@ struct ConfFileInputs {
   std::string custom_conf;  // included instead of postgresql.base.conf when set
   Json recovery_conf = Json::object();
   std::optional<StandbySettings> standby;  // unset: primary (or standalone)
+  // A custom bootstrap's point-in-time recovery (the method's recovery_conf): written for the
+  // primary while it recovers to its target, with recovery.signal.
+  Json archive_recovery = Json::object();
 };
 
 // The parameters as the server's major version (12, 13, ... from PG_VERSION; 0 when unknown)
@@ -61,7 +64,9 @@ absl::StatusOr<bool> WriteLinesFile(const std::string& path, const std::vector<s
 absl::Status AppendLines(const std::string& path, const std::vector<std::string>& lines);
 
 // standby.signal present iff `standby`.
-absl::Status SetStandbySignal(const std::string& data_dir, bool standby);
+// standby.signal for a standby; recovery.signal for a primary in archive recovery (a custom
+// bootstrap's point-in-time restore); neither otherwise.
+absl::Status SetStandbySignal(const std::string& data_dir, bool standby, bool archive_recovery = false);
 
 // primary_conninfo for a standby (a libpq conninfo string, passfile instead of a password).
 std::string PrimaryConnInfo(const StandbySettings& s);

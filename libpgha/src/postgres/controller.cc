@@ -144,6 +144,7 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
     in.parameters["synchronous_standby_names"] = synchronous_standby_names_;
   }
   in.custom_conf = pgconf().custom_conf;
+  if (!as_standby && bootstrap_recovering_) in.archive_recovery = bootstrap_recovery_;
   in.recovery_conf = options_.effective.recovery_conf;
   if (as_standby && !options_.local.tags.nofailover) {
     // A replica keeps copies of the permanent logical slots (to be current after a failover);
@@ -200,7 +201,7 @@ absl::StatusOr<bool> LibpqController::WriteConfigFiles(const std::optional<Upstr
                           WriteLinesFile(ConfigDir() + "/pg_ident.conf", options_.effective.pg_ident));
     changed = changed || ident;
   }
-  PGHA_RETURN_IF_ERROR(SetStandbySignal(DataDir(), as_standby));
+  PGHA_RETURN_IF_ERROR(SetStandbySignal(DataDir(), as_standby, !as_standby && bootstrap_recovering_));
   last_upstream_ = upstream;
   last_as_standby_ = as_standby;
   return changed;

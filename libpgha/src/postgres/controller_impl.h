@@ -66,6 +66,11 @@ class LibpqController final : public PostgresController {
   ConfFileInputs Inputs(const std::optional<Upstream>& upstream, bool as_standby) const;
   // What `postgres --describe-config` lists (asked once, when a data directory exists).
   mutable std::set<std::string> available_parameters_;
+  // A custom bootstrap recovering to its target (recovery_conf, keep_existing_recovery_conf).
+  bool bootstrap_recovering_ = false;
+  Json bootstrap_recovery_ = Json::object();
+  // Until PostgreSQL left archive recovery (promoted at its recovery target).
+  absl::Status WaitForEndOfRecovery(absl::Duration timeout);
   // The pgpass file with every configured role (tools and the walreceiver read it).
   absl::Status WritePgpassFile();
   // Writes postgresql.conf, pg_hba/pg_ident (when configured), standby.signal and pgpass.
