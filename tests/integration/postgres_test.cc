@@ -421,6 +421,35 @@ TEST_CASE("a custom bootstrap restores a backup to its recovery target and stops
   CHECK_OK(b.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
+TEST_CASE("a no_leader replica method creates a replica with no leader to clone from") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  std::string backup = root.Sub("backup");
+  Node a = MakeNode(root, "a");
+  REQUIRE_OK(a.pg->Bootstrap());
+  REQUIRE_OK(a.Sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('in-backup')"));
+  PosixProcessRunner runner;
+  auto taken = runner.Run({.argv = {testing::PostgresBinDir() + "/pg_basebackup", "-h", "127.0.0.1", "-p",
+                                    std::to_string(a.spec.pg_port), "-U", "postgres", "-D", backup, "-X", "stream"},
+                           .env = {{"PGPASSFILE", a.spec.dir + "/pgpass"}},
+                           .timeout = absl::Seconds(120)});
+  REQUIRE_OK(taken);
+  REQUIRE(taken->ok());
+  CHECK_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));  // no leader any more
+  std::string script = root.WriteFile(
+      "restore.sh", absl::StrCat("#!/bin/sh\nfor arg in \"$@\"; do case $arg in --datadir=*) dir=${arg#--datadir=};; "
+                                 "esac; done\ncp -a ", backup, "/. \"$dir\"/\n"));
+  fs::permissions(script, fs::perms::owner_all);
+  Node b = MakeNode(root, "b",
+                    absl::StrCat("  create_replica_methods:\n    - restore\n    - basebackup\n  restore:\n    command: ",
+                                 script, "\n    no_leader: true\n"));
+  REQUIRE_OK(b.pg->CreateReplica({std::nullopt}));
+  REQUIRE_OK(b.pg->Start(std::nullopt, true, absl::Seconds(60)));
+  CHECK(testing::WaitFor([&] { return HasRow(b, "t", "in-backup"); }, absl::Seconds(30)));
+  CHECK(b.pg->Observe().in_recovery);
+  CHECK_OK(b.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
 TEST_CASE("an occupied port gives a clear error and touches no data") {
   RequirePostgres();
   testing::TempDir root("pgha-pg");

@@ -200,6 +200,14 @@ bool RuleNoData(Context& c) {
     return true;
   }
   const dcs::Member* leader = c.cluster.LeaderMember();
+  if (!c.cluster.leader && c.config.replica_without_leader && c.cluster.initialize &&
+      !c.cluster.initialize->empty()) {
+    // The cluster exists but nobody leads it: a method that needs no leader (a restore from
+    // the backup tool's repository) makes this node a replica, as in Patroni.
+    c.Do(StartTask{TaskKind::kCreateReplica, std::nullopt});
+    c.Say("trying to bootstrap (without leader)");
+    return true;
+  }
   if (leader == nullptr || !leader->IsRunning()) {
     c.Say("waiting for leader to bootstrap");
     return true;

@@ -173,6 +173,23 @@ TEST_CASE("an empty data directory: bootstrap race, clone, or wait") {
       {"clone from the leader", led, Local(Empty()), Config(), "StartTask"},
       {"clone from a clonefrom member", clonefrom, Local(Empty()), Config(), "StartTask"},
       {"paused", ClusterBuilder().NoInitialize().Paused().c, Local(Empty()), Config(), ""},
+      {"no leader: wait", ClusterBuilder().c, Local(Empty()), Config(), ""},
+      {"no leader, a no_leader replica method: create the replica", ClusterBuilder().c, Local(Empty()),
+       [] {
+         HaConfig c = Config();
+         c.replica_without_leader = true;
+         return c;
+       }(),
+       "StartTask"},
+      {"a no_leader method but the cluster is being bootstrapped: wait", [] {
+         auto c = ClusterBuilder().c;
+         c.initialize = "";
+         return c;
+       }(), Local(Empty()), [] {
+         HaConfig c = Config();
+         c.replica_without_leader = true;
+         return c;
+       }(), ""},
   });
   Decision d = Decide(clonefrom, Local(Empty()), Config());
   REQUIRE(d.actions.size() == 1);

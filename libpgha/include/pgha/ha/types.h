@@ -42,6 +42,8 @@ struct HaConfig {
   // matches on the attributes it names (name, type, database, plugin), as in Patroni.
   Json ignore_slots = Json::array();
   bool bootstrap_configured = false;  // a `bootstrap` section exists
+  // A create_replica_methods entry needs no leader (no_leader: a restore from a backup tool).
+  bool replica_without_leader = false;
   Json bootstrap_dcs = Json::object();  // written to `config` by the bootstrap winner
   // This node's tags.
   bool nofailover = false;
