@@ -5,7 +5,7 @@ include(ExternalProject)
 
 find_program(PGHA_CLANG clang)
 find_program(PGHA_CLANGXX clang++)
-set(PGHA_FUZZ_SECONDS 45 CACHE STRING "How long ctest runs each fuzz target")
+set(PGHA_FUZZ_SECONDS 30 CACHE STRING "How long ctest runs each fuzz target")
 
 set(PGHA_HAVE_LIBFUZZER FALSE)
 if(PGHA_CLANG AND PGHA_CLANGXX)

@@ -359,6 +359,24 @@ TEST_CASE("TLS: certificate, CA and verify_client as Patroni's restapi has them"
   CHECK(Status(api::HttpRequest("POST", lenient.Url("/citus", "https"), "{}", absl::Seconds(10),
                                 std::nullopt, client)) == 501);
 
+  // restapi.ciphers: a list OpenSSL knows serves; one it does not stops the start, with the
+  // reason (Patroni fails at start too).
+  config::RestApiConfig with_ciphers = required;
+  with_ciphers.ciphers = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
+  Node ciphered(with_ciphers);
+  CHECK(Status(api::HttpRequest("GET", ciphered.Url("/readiness", "https"), "", absl::Seconds(10),
+                                std::nullopt, client)) == 200);
+  config::RestApiConfig bad_ciphers = required;
+  bad_ciphers.ciphers = "NO-SUCH-CIPHER";
+  bad_ciphers.listen = absl::StrCat("127.0.0.1:", FreePort());
+  api::RestServerOptions o;
+  o.config = bad_ciphers;
+  ha::StatusBoard board;
+  o.board = &board;
+  auto refused_start = api::RestServer::Start(std::move(o));
+  REQUIRE_FALSE(refused_start.ok());
+  CHECK(refused_start.status().message().find("NO-SUCH-CIPHER") != std::string::npos);
+
   // A server that does not trust our CA is refused by the client.
   api::HttpTls system_cas{.certfile = c.cert("client"), .keyfile = c.key("client")};
   CHECK_FALSE(api::HttpRequest("GET", lenient.Url("/readiness", "https"), "", absl::Seconds(10),

@@ -339,6 +339,29 @@ TEST_CASE("wal_keep_segments from an old configuration, a misspelt parameter or 
   CHECK_OK(old.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 }
 
+// A base backup of `n` in `dir` (pg_basebackup with streamed WAL), as a backup tool keeps one.
+bool TakeBaseBackup(const Node& n, const std::string& dir) {
+  PosixProcessRunner runner;
+  auto taken = runner.Run({.argv = {testing::PostgresBinDir() + "/pg_basebackup", "-h", "127.0.0.1", "-p",
+                                    std::to_string(n.spec.pg_port), "-U", "postgres", "-D", dir, "-X", "stream"},
+                           .env = {{"PGPASSFILE", n.spec.dir + "/pgpass"}},
+                           .timeout = absl::Seconds(120)});
+  if (!taken.ok() || !taken->ok()) {
+    UNSCOPED_INFO("pg_basebackup: " << (taken.ok() ? taken->Describe() : std::string(taken.status().message())));
+    return false;
+  }
+  return true;
+}
+
+// A bootstrap or replica-creation method's script that copies `backup` into its --datadir.
+std::string WriteRestoreScript(const testing::TempDir& root, const std::string& backup) {
+  std::string script = root.WriteFile(
+      "restore.sh", absl::StrCat("#!/bin/sh\nfor arg in \"$@\"; do case $arg in --datadir=*) dir=${arg#--datadir=};; "
+                                 "esac; done\ncp -a ", backup, "/. \"$dir\"/\n"));
+  fs::permissions(script, fs::perms::owner_all);
+  return script;
+}
+
 TEST_CASE("nostream: a replica recovers from the WAL archive only, with no connection and no slot") {
   RequirePostgres();
   testing::TempDir root("pgha-pg");
@@ -381,14 +404,7 @@ TEST_CASE("a custom bootstrap restores a backup to its recovery target and stops
                     absl::StrCat("    archive_mode: 'on'\n    archive_command: 'cp %p ", archive, "/%f'\n"));
   REQUIRE_OK(a.pg->Bootstrap());
   REQUIRE_OK(a.Sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('before-backup')"));
-  PosixProcessRunner runner;
-  auto taken = runner.Run({.argv = {testing::PostgresBinDir() + "/pg_basebackup", "-h", "127.0.0.1", "-p",
-                                    std::to_string(a.spec.pg_port), "-U", "postgres", "-D", backup, "-X", "stream"},
-                           .env = {{"PGPASSFILE", a.spec.dir + "/pgpass"}},
-                           .timeout = absl::Seconds(120)});
-  REQUIRE_OK(taken);
-  INFO(taken->Describe());
-  REQUIRE(taken->ok());
+  REQUIRE(TakeBaseBackup(a, backup));
   REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('kept')"));
   REQUIRE_OK(a.Sql("SELECT pg_create_restore_point('target')"));
   REQUIRE_OK(a.Sql("INSERT INTO t VALUES ('after-target')"));
@@ -402,10 +418,7 @@ TEST_CASE("a custom bootstrap restores a backup to its recovery target and stops
       absl::Seconds(60)));
   CHECK_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
 
-  std::string script = root.WriteFile(
-      "restore.sh", absl::StrCat("#!/bin/sh\nfor arg in \"$@\"; do case $arg in --datadir=*) dir=${arg#--datadir=};; "
-                                 "esac; done\ncp -a ", backup, "/. \"$dir\"/\n"));
-  fs::permissions(script, fs::perms::owner_all);
+  std::string script = WriteRestoreScript(root, backup);
   Node b = MakeNode(root, "b", "", "", "",
                     absl::StrCat("  method: restore\n  restore:\n    command: ", script,
                                  "\n    recovery_conf:\n      restore_command: cp ", archive,
@@ -428,18 +441,9 @@ TEST_CASE("a no_leader replica method creates a replica with no leader to clone 
   Node a = MakeNode(root, "a");
   REQUIRE_OK(a.pg->Bootstrap());
   REQUIRE_OK(a.Sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('in-backup')"));
-  PosixProcessRunner runner;
-  auto taken = runner.Run({.argv = {testing::PostgresBinDir() + "/pg_basebackup", "-h", "127.0.0.1", "-p",
-                                    std::to_string(a.spec.pg_port), "-U", "postgres", "-D", backup, "-X", "stream"},
-                           .env = {{"PGPASSFILE", a.spec.dir + "/pgpass"}},
-                           .timeout = absl::Seconds(120)});
-  REQUIRE_OK(taken);
-  REQUIRE(taken->ok());
+  REQUIRE(TakeBaseBackup(a, backup));
   CHECK_OK(a.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));  // no leader any more
-  std::string script = root.WriteFile(
-      "restore.sh", absl::StrCat("#!/bin/sh\nfor arg in \"$@\"; do case $arg in --datadir=*) dir=${arg#--datadir=};; "
-                                 "esac; done\ncp -a ", backup, "/. \"$dir\"/\n"));
-  fs::permissions(script, fs::perms::owner_all);
+  std::string script = WriteRestoreScript(root, backup);
   Node b = MakeNode(root, "b",
                     absl::StrCat("  create_replica_methods:\n    - restore\n    - basebackup\n  restore:\n    command: ",
                                  script, "\n    no_leader: true\n"));

@@ -238,46 +238,6 @@ TEST_CASE("synchronous mode: every acknowledged commit survives a failover") {
   WARN(ids.size() << " acknowledged commits checked after the failover");
 }
 
-TEST_CASE("pause: killing the primary's postmaster causes no failover") {
-  RequireScenarioPrerequisites();
-  ClusterHarness c;
-  c.StartAll();
-  auto primary = c.WaitForHealthy(2, kStart);
-  REQUIRE(primary);
-  auto [code, body] = c.Rest(*primary, "PATCH", "/config", "{\"pause\": true}");
-  INFO(body);
-  REQUIRE(code == 200);
-  for (int i = 0; i < c.size(); ++i) {
-    REQUIRE(WaitFor(
-        [&] {
-          auto p = c.Patroni(i);
-          return p && p->value("pause", false) == true;
-        },
-        absl::Seconds(30)));
-  }
-  c.KillPostmaster(*primary);
-  // For twice the TTL nobody is promoted and the lock stays where it was.
-  bool promoted = WaitFor(
-      [&] {
-        for (int i = 0; i < c.size(); ++i) {
-          if (i == *primary) continue;
-          auto p = c.Patroni(i);
-          if (p && p->value("role", "") == "master") return true;
-        }
-        return false;
-      },
-      absl::Seconds(20));
-  CHECK_FALSE(promoted);
-  for (int i = 0; i < c.size(); ++i) {
-    if (i == *primary) continue;
-    auto p = c.Patroni(i);
-    REQUIRE(p);
-    CHECK((*p)["role"] == "replica");
-  }
-  // And the stopped primary was not restarted behind the operator's back.
-  CHECK_FALSE(c.Sql(*primary, "SELECT 1").ok());
-}
-
 // The upstream port of node i's WAL receiver, or 0.
 int SenderPort(ClusterHarness& c, int i) {
   auto r = c.Sql(i, "SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'");
@@ -302,6 +262,36 @@ void SetPause(ClusterHarness& c, int via, bool pause) {
         },
         absl::Seconds(30)));
   }
+}
+
+TEST_CASE("pause: killing the primary's postmaster causes no failover") {
+  RequireScenarioPrerequisites();
+  ClusterHarness c;
+  c.StartAll();
+  auto primary = c.WaitForHealthy(2, kStart);
+  REQUIRE(primary);
+  SetPause(c, *primary, true);
+  c.KillPostmaster(*primary);
+  // For twice the TTL nobody is promoted and the lock stays where it was.
+  bool promoted = WaitFor(
+      [&] {
+        for (int i = 0; i < c.size(); ++i) {
+          if (i == *primary) continue;
+          auto p = c.Patroni(i);
+          if (p && p->value("role", "") == "master") return true;
+        }
+        return false;
+      },
+      absl::Seconds(20));
+  CHECK_FALSE(promoted);
+  for (int i = 0; i < c.size(); ++i) {
+    if (i == *primary) continue;
+    auto p = c.Patroni(i);
+    REQUIRE(p);
+    CHECK((*p)["role"] == "replica");
+  }
+  // And the stopped primary was not restarted behind the operator's back.
+  CHECK_FALSE(c.Sql(*primary, "SELECT 1").ok());
 }
 
 TEST_CASE(

@@ -230,6 +230,15 @@ class Git:
 # C text handling
 
 
+def literal_end(text, i):
+    """Index of the quote closing the C string or char literal that opens at text[i]."""
+    quote, j, n = text[i], i + 1, len(text)
+    while j < n and text[j] != quote:
+        if text[j] == '\\':
+            j += 1
+        j += 1
+    return j
+
 def strip_comments(text):
     """Replaces comments by spaces (newlines kept), leaving string literals alone."""
     out = []
@@ -249,11 +258,7 @@ def strip_comments(text):
             out.append(' ' * (j - i))
             i = j
         elif c in '"\'':
-            j = i + 1
-            while j < n and text[j] != c:
-                if text[j] == '\\':
-                    j += 1
-                j += 1
+            j = literal_end(text, i)
             out.append(text[i:j + 1])
             i = j + 1
         else:
@@ -373,11 +378,7 @@ def split_top_level(text, sep=','):
     while i < n:
         c = text[i]
         if c in '"\'':
-            j = i + 1
-            while j < n and text[j] != c:
-                if text[j] == '\\':
-                    j += 1
-                j += 1
+            j = literal_end(text, i)
             cur.append(text[i:j + 1])
             i = j + 1
             continue

@@ -39,7 +39,10 @@ class HttpRestServer final : public RestServer {
       std::string cert = c.certfile, key = c.keyfile.empty() ? c.certfile : c.keyfile,
                   ca = c.cafile;
       std::string password = c.keyfile_password;
+      std::string ciphers = c.ciphers;
       auto ssl = std::make_unique<httplib::SSLServer>([=](SSL_CTX& ctx) {
+        // restapi.ciphers: OpenSSL's cipher list for TLS 1.2 and older, as Python's set_ciphers.
+        if (!ciphers.empty() && SSL_CTX_set_cipher_list(&ctx, ciphers.c_str()) != 1) return false;
         if (!password.empty()) {
           SSL_CTX_set_default_passwd_cb_userdata(&ctx, const_cast<char*>(password.c_str()));
         }
@@ -56,7 +59,8 @@ class HttpRestServer final : public RestServer {
       if (!ssl->is_valid()) {
         return absl::InvalidArgumentError(absl::StrCat("restapi: cannot load certfile ", cert,
                                                        " / keyfile ", key,
-                                                       ca.empty() ? "" : " / cafile " + ca));
+                                                       ca.empty() ? "" : " / cafile " + ca,
+                                                       ciphers.empty() ? "" : ", or ciphers '" + ciphers + "'"));
       }
       serving_ = std::move(ssl);
     } else {

@@ -10,6 +10,8 @@ HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig
   c.loop_wait = absl::Seconds(d.loop_wait);
   c.retry_timeout = absl::Seconds(d.retry_timeout);
   c.maximum_lag_on_failover = d.maximum_lag_on_failover;
+  c.maximum_lag_on_syncnode = d.maximum_lag_on_syncnode;
+  c.max_timelines_history = d.max_timelines_history;
   c.primary_start_timeout = absl::Seconds(d.primary_start_timeout);
   c.synchronous_mode = d.synchronous_mode;
   c.synchronous_mode_strict = d.synchronous_mode_strict;

@@ -78,6 +78,22 @@ void ManageSynchronousReplication(Context& c) {
     candidates.push_back({m->name, m->SyncPriority(), row.sync_state == "sync",
                           row.flush_lsn.value_or(0)});
   }
+  if (c.config.maximum_lag_on_syncnode > 0 && !candidates.empty()) {
+    // Patroni's rule: the lag is measured from the most advanced standby when there are
+    // several, else from the primary's own position.
+    Lsn reference = pg.current_lsn.value_or(0);
+    if (candidates.size() > 1) {
+      reference = std::max_element(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+                    return a.lsn < b.lsn;
+                  })->lsn;
+    }
+    candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                                    [&](const Candidate& cand) {
+                                      return reference > cand.lsn && static_cast<int64_t>(reference - cand.lsn) >
+                                                                         c.config.maximum_lag_on_syncnode;
+                                    }),
+                     candidates.end());
+  }
   std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.priority != b.priority) return a.priority > b.priority;
     if (a.sync_now != b.sync_now) return a.sync_now;
@@ -160,6 +176,9 @@ void WriteHistoryIfNeeded(Context& c) {
       e.new_leader = c.me();
     }
     entries.push_back(std::move(e));
+  }
+  if (c.config.max_timelines_history > 0 && static_cast<int>(entries.size()) > c.config.max_timelines_history) {
+    entries.erase(entries.begin(), entries.end() - c.config.max_timelines_history);
   }
   c.Do(WriteHistory{entries, c.cluster.history ? c.cluster.history->version : dcs::kNoVersion});
 }

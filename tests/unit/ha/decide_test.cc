@@ -671,6 +671,52 @@ TEST_CASE("synchronous replication: the GUC first, the sync key after confirmati
   CHECK(std::get<SetSyncStandbyNames>(set.actions[2]).value == "\"b\"");
 }
 
+TEST_CASE("maximum_lag_on_syncnode: a lagging standby is not made synchronous, a healthy one is") {
+  HaConfig cfg = Config();
+  cfg.synchronous_mode = config::SyncMode::kOn;
+  cfg.maximum_lag_on_syncnode = 1000;
+  auto key_empty = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica"))
+                       .Member(M("c", "replica")).Optime(10000).Sync("a", {}).c;
+  LocalState l = Local(Primary(10000));
+  // b has the higher priority order (listed first, sync earlier) but lags 5000 bytes behind c.
+  l.pg.replication = {{"b", "replicator", "127.0.0.1", "streaming", "async", 0, 5000, 5000, 5000},
+                      {"c", "replicator", "127.0.0.1", "streaming", "async", 0, 10000, 10000, 10000}};
+  Decision d = Decide(key_empty, l, cfg);
+  REQUIRE(Actions(d) == "RefreshLock ArmWriteGuard SetSyncStandbyNames");
+  CHECK(std::get<SetSyncStandbyNames>(d.actions[2]).value == "\"c\"");
+  // Disabled (-1): the order alone decides; both are considered and c, further ahead, still wins
+  // the tie-break, so compare with one lagging standby alone.
+  LocalState only_b = Local(Primary(10000));
+  only_b.pg.replication = {{"b", "replicator", "127.0.0.1", "streaming", "async", 0, 5000, 5000, 5000}};
+  CHECK(Actions(Decide(key_empty, only_b, cfg)) == "RefreshLock ArmWriteGuard");  // b lags 5000 > 1000
+  HaConfig off = cfg;
+  off.maximum_lag_on_syncnode = -1;
+  Decision b_taken = Decide(key_empty, only_b, off);
+  REQUIRE(Actions(b_taken) == "RefreshLock ArmWriteGuard SetSyncStandbyNames");
+  CHECK(std::get<SetSyncStandbyNames>(b_taken.actions[2]).value == "\"b\"");
+}
+
+TEST_CASE("max_timelines_history: the history key keeps the newest entries") {
+  auto held = ClusterBuilder().Leader("a").Member(M("a", "primary")).Optime(100).c;
+  LocalState l = Local(Primary(100));
+  l.pg.timeline = 5;
+  for (int t = 1; t <= 4; ++t) l.pg.timeline_history.push_back({t, static_cast<Lsn>(t * 100), "no recovery target specified"});
+  HaConfig cfg = Config();
+  cfg.max_timelines_history = 2;
+  auto history_of = [&](const HaConfig& config) {
+    Decision d = Decide(held, l, config);
+    for (const auto& a : d.actions) {
+      if (const auto* h = std::get_if<WriteHistory>(&a)) return h->history;
+    }
+    return std::vector<dcs::HistoryEntry>{};
+  };
+  auto kept = history_of(cfg);
+  REQUIRE(kept.size() == 2);
+  CHECK(kept[0].timeline == 3);
+  CHECK(kept[1].timeline == 4);
+  CHECK(history_of(Config()).size() == 4);
+}
+
 TEST_CASE("followers: follow the leader, rejoin when it changed, step down as a stray primary") {
   auto led = ClusterBuilder().Leader("b").Member(M("a", "replica")).Member(M("b", "primary")).c;
   LocalState steady = Local(Replica());

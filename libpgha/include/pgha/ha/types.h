@@ -27,6 +27,11 @@ struct HaConfig {
   absl::Duration loop_wait = absl::Seconds(10);
   absl::Duration retry_timeout = absl::Seconds(10);
   int64_t maximum_lag_on_failover = 1048576;
+  // A synchronous standby lagging more than this many bytes is replaced by a healthy one
+  // (Patroni's maximum_lag_on_syncnode); 0 or below: never.
+  int64_t maximum_lag_on_syncnode = -1;
+  // How many entries the history key keeps (the newest); 0: all.
+  int max_timelines_history = 0;
   absl::Duration primary_start_timeout = absl::Seconds(300);
   config::SyncMode synchronous_mode = config::SyncMode::kOff;
   bool synchronous_mode_strict = false;
