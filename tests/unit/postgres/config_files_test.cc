@@ -47,6 +47,23 @@ TEST_CASE("a GUC name that is not a PostgreSQL name is not written") {
   CHECK(conf.find("pg_stat_statements.max = '1000'") != std::string::npos);
 }
 
+TEST_CASE("a recovery_conf name that is not a PostgreSQL name is not written either") {
+  for (bool standby : {true, false}) {
+    ConfFileInputs in = Inputs();
+    Json recovery = {{"restore_command\nshared_preload_libraries", "evil"}, {"restore_command", "cp %f %p"}};
+    if (standby) {
+      in.standby = StandbySettings{};
+      in.recovery_conf = recovery;
+    } else {
+      in.archive_recovery = recovery;
+    }
+    std::string conf = RenderPostgresqlConf(in);
+    INFO(conf);
+    CHECK(conf.find("evil") == std::string::npos);
+    CHECK(conf.find("restore_command = 'cp %f %p'") != std::string::npos);
+  }
+}
+
 TEST_CASE("files are replaced through a fresh temporary file, with the mode asked for") {
   testing::TempDir dir("pgha-conf");
   std::string path = dir.Sub("postgresql.conf");
