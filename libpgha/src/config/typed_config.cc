@@ -12,6 +12,13 @@
 
 namespace pgha::config {
 
+bool PostgresqlConfig::MethodNeedsNoLeader(const std::string& name) const {
+  auto it = replica_methods.find(name);
+  if (it == replica_methods.end() || !it->second.is_object()) return false;
+  const Json& m = it->second;
+  return (m.contains("no_leader") && m["no_leader"] == true) || (m.contains("no_master") && m["no_master"] == true);
+}
+
 std::string PostgresqlConfig::Binary(const std::string& program) const {
   std::string name = program;
   if (auto it = bin_name.find(program); it != bin_name.end() && !it->second.empty()) {

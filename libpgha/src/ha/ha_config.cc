@@ -26,11 +26,7 @@ HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig
   c.ignore_slots = d.ignore_slots;
   c.bootstrap_configured = local.bootstrap.present;
   for (const auto& name : local.postgresql.create_replica_methods) {
-    auto it = local.postgresql.replica_methods.find(name);
-    if (it == local.postgresql.replica_methods.end() || !it->second.is_object()) continue;
-    for (const char* key : {"no_leader", "no_master"}) {
-      if (it->second.contains(key) && it->second[key] == true) c.replica_without_leader = true;
-    }
+    c.replica_without_leader |= local.postgresql.MethodNeedsNoLeader(name);
   }
   c.bootstrap_dcs = local.bootstrap.dcs;
   c.nofailover = local.tags.FailoverPriority() <= 0;

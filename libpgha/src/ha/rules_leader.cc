@@ -201,6 +201,28 @@ bool IgnoredSlot(const Json& ignore_slots, const pg::SlotInfo& slot) {
   return false;
 }
 
+// Emits SyncSlots when a wanted slot is missing or to be advanced, or a slot nobody wants is to
+// be dropped, so that it does not hold WAL forever: only a physical one (a logical consumer's
+// position cannot be recreated), never one in use, never while paused (the operator is in
+// charge), never one ignore_slots matches.
+void SyncSlotsIfNeeded(Context& c, std::vector<pg::DesiredSlot> wanted) {
+  std::set<std::string> want;
+  for (const auto& w : wanted) want.insert(w.name);
+  std::set<std::string> have;
+  std::vector<std::string> drop;
+  for (const auto& s : c.local.pg.slots) {
+    have.insert(s.name);
+    if (want.count(s.name) == 0 && s.type == "physical" && !s.active && !c.Paused() &&
+        !IgnoredSlot(c.config.ignore_slots, s)) {
+      drop.push_back(s.name);
+    }
+  }
+  bool needed = !drop.empty() || std::any_of(wanted.begin(), wanted.end(), [&](const pg::DesiredSlot& w) {
+                  return have.count(w.name) == 0 || w.advance_to.has_value();
+                });
+  if (needed) c.Do(SyncSlots{std::move(wanted), std::move(drop)});
+}
+
 void ManageSlots(Context& c) {
   std::vector<pg::DesiredSlot> wanted;
   if (c.config.use_slots) {
@@ -217,23 +239,7 @@ void ManageSlots(Context& c) {
     if (s.cluster_type == "standby") continue;
     wanted.push_back({s.name, s.type, s.plugin, s.database});
   }
-  std::set<std::string> want;
-  for (const auto& w : wanted) want.insert(w.name);
-  std::set<std::string> have;
-  std::vector<std::string> drop;
-  for (const auto& s : c.local.pg.slots) {
-    have.insert(s.name);
-    // A slot nobody wants any more is dropped, so that it does not hold WAL forever; never
-    // while paused (the operator is in charge), never one listed in ignore_slots, never one in
-    // use, and never a logical one (a consumer's position cannot be recreated).
-    if (want.count(s.name) == 0 && s.type == "physical" && !s.active && !c.Paused() &&
-        !IgnoredSlot(c.config.ignore_slots, s)) {
-      drop.push_back(s.name);
-    }
-  }
-  bool missing = std::any_of(wanted.begin(), wanted.end(),
-                             [&](const pg::DesiredSlot& w) { return have.count(w.name) == 0; });
-  if (missing || !drop.empty()) c.Do(SyncSlots{wanted, drop});
+  SyncSlotsIfNeeded(c, std::move(wanted));
 }
 
 // A replica's slots: one for each member that replicates from it (cascading), and copies of the
@@ -278,31 +284,16 @@ bool ManageReplicaSlots(Context& c) {
     wanted.push_back(want);
   }
   const dcs::Member* leader_member = c.cluster.LeaderMember();
-  if (!copy.empty() && leader_member != nullptr && UpstreamOf(*leader_member)) {
+  std::optional<pg::Upstream> copy_from = leader_member != nullptr ? UpstreamOf(*leader_member) : std::nullopt;
+  if (!copy.empty() && copy_from) {
     StartTask task{TaskKind::kCopySlots, ReplicationSource(c)};
     task.slots = copy;
-    task.copy_from = UpstreamOf(*leader_member);
+    task.copy_from = copy_from;
     c.Do(task);
     c.Say(absl::StrCat("copying ", copy.size(), " logical slot(s) from the leader"));
     return true;
   }
-  std::set<std::string> want_names;
-  for (const auto& w : wanted) want_names.insert(w.name);
-  std::set<std::string> have;
-  std::vector<std::string> drop;
-  for (const auto& s : pg.slots) {
-    have.insert(s.name);
-    // The same rule as on the primary: a stray physical slot is dropped, never while paused,
-    // never an ignored or active one.
-    if (want_names.count(s.name) == 0 && s.type == "physical" && !s.active && !c.Paused() &&
-        !IgnoredSlot(c.config.ignore_slots, s)) {
-      drop.push_back(s.name);
-    }
-  }
-  bool needed = !drop.empty() || std::any_of(wanted.begin(), wanted.end(), [&](const pg::DesiredSlot& w) {
-    return have.count(w.name) == 0 || w.advance_to.has_value();
-  });
-  if (needed) c.Do(SyncSlots{wanted, drop});
+  SyncSlotsIfNeeded(c, std::move(wanted));
   return false;
 }
 

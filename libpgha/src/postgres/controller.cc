@@ -15,10 +15,10 @@
 #include "absl/strings/strip.h"
 #include "controller_impl.h"
 #include "pgha/base/log.h"
-#include "pgha/postgres/parameter_check.h"
 #include "pgha/base/status_macros.h"
 #include "pgha/base/version.h"
 #include "pgha/config/address.h"
+#include "pgha/postgres/parameter_check.h"
 
 namespace pgha::pg {
 namespace {
@@ -137,8 +137,9 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
   // (a wal_keep_segments left over from PostgreSQL 12 would stop 15 from starting).
   std::vector<std::string> notes;
   int major = ServerMajorVersion();
-  if (major > 0 && available_parameters_.empty()) available_parameters_ = AvailableParameters(Bin("postgres"));
-  in.parameters = ParametersForServer(options_.effective.parameters, major, &notes, available_parameters_);
+  if (major > 0 && !available_parameters_) available_parameters_ = AvailableParameters(Bin("postgres"));
+  in.parameters = ParametersForServer(options_.effective.parameters, major, &notes,
+                                      available_parameters_.value_or(std::set<std::string>{}));
   for (const auto& note : notes) PGHA_LOG(WARNING) << "postgresql.parameters: " << note;
   if (have_sync_names_override_) {
     in.parameters["synchronous_standby_names"] = synchronous_standby_names_;
@@ -162,14 +163,11 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
     s.ssl_options = pgconf().replication.ssl_options;
     s.passfile = PgpassPath();
     if (options_.effective.use_slots) s.slot_name = SlotNameForMember(options_.local.name);
-    if (options_.local.tags.nostream) {
-      // nostream: recovery from the archive (restore_command) and pg_wal only, as Patroni does.
+    if (!upstream || options_.local.tags.nostream) {
+      // Without an upstream (no leader yet) or tagged nostream (as Patroni has it), the standby
+      // replays archived WAL (restore_command) and pg_wal only: no conninfo, no slot.
+      s.upstream.host.clear();
       s.slot_name.clear();
-      s.upstream.host.clear();
-    }
-    if (!upstream) {
-      // A standby without upstream (no leader yet, or restore_command only): no conninfo.
-      s.upstream.host.clear();
     }
     in.standby = s;
   }
@@ -186,11 +184,6 @@ absl::StatusOr<bool> LibpqController::WriteConfigFiles(const std::optional<Upstr
                                                        bool as_standby) {
   PGHA_RETURN_IF_ERROR(WritePgpassFile());
   ConfFileInputs in = Inputs(upstream, as_standby);
-  if (in.standby && in.standby->upstream.host.empty()) {
-    // Without an upstream (no leader yet, nostream) the standby replays archived WAL
-    // (restore_command in the recovery settings), if any: no conninfo, no slot.
-    in.standby->slot_name.clear();
-  }
   PGHA_ASSIGN_OR_RETURN(bool changed, WritePostgresqlConf(in));
   if (!options_.effective.pg_hba.empty()) {
     PGHA_ASSIGN_OR_RETURN(bool hba, WriteLinesFile(ConfigDir() + "/pg_hba.conf", options_.effective.pg_hba));

@@ -64,8 +64,9 @@ class LibpqController final : public PostgresController {
   // The major version of the data directory (PG_VERSION), 0 when there is none yet.
   int ServerMajorVersion() const;
   ConfFileInputs Inputs(const std::optional<Upstream>& upstream, bool as_standby) const;
-  // What `postgres --describe-config` lists (asked once, when a data directory exists).
-  mutable std::set<std::string> available_parameters_;
+  // What `postgres --describe-config` lists (asked once, when a data directory exists; empty
+  // when the binary could not say).
+  mutable std::optional<std::set<std::string>> available_parameters_;
   // A custom bootstrap recovering to its target (recovery_conf, keep_existing_recovery_conf).
   bool bootstrap_recovering_ = false;
   Json bootstrap_recovery_ = Json::object();

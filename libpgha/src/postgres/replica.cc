@@ -111,9 +111,7 @@ absl::Status LibpqController::CreateReplica(const CloneSource& source) {
       auto it = pgconf().replica_methods.find(name);
       if (it != pgconf().replica_methods.end()) method = &it->second;
     }
-    bool no_leader_ok = method != nullptr && ((method->contains("no_leader") && (*method)["no_leader"] == true) ||
-                                              (method->contains("no_master") && (*method)["no_master"] == true));
-    if (!source.upstream && !no_leader_ok) continue;
+    if (!source.upstream && (basebackup || !pgconf().MethodNeedsNoLeader(name))) continue;
     bool keep_data = method != nullptr && method->contains("keep_data") && (*method)["keep_data"] == true;
     std::error_code ec;
     if (!keep_data) {

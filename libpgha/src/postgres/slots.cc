@@ -1,5 +1,6 @@
 // LibpqController: replication slots.
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -63,26 +64,18 @@ absl::Status LibpqController::SyncReplicationSlots(const std::vector<DesiredSlot
 
 namespace {
 
-// bytea in PostgreSQL's hex output format ("\x0a1b...").
-std::optional<std::string> DecodeHexBytea(const std::string& text) {
-  if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0) return std::nullopt;
-  auto nibble = [](char ch) -> int {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (size_t i = 2; i < text.size(); i += 2) {
-    int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
+// A bytea column as libpq returns it in text form, decoded.
+std::optional<std::string> DecodeBytea(const std::string& text) {
+  size_t length = 0;
+  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text.c_str()), &length);
+  if (raw == nullptr) return std::nullopt;
+  std::string out(reinterpret_cast<const char*>(raw), length);
+  PQfreemem(raw);
   return out;
 }
 
-absl::Status FsyncPath(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+absl::Status FsyncDirectory(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return absl::InternalError(absl::StrCat("cannot open ", path));
   int rc = ::fsync(fd);
   ::close(fd);
@@ -98,17 +91,12 @@ absl::Status WriteSlotState(const std::string& replslot_dir, const std::string& 
   fs::remove_all(tmp, ec);
   if (!fs::create_directory(tmp, ec) || ec) return absl::InternalError(absl::StrCat("cannot create ", tmp));
   fs::permissions(tmp, fs::perms::owner_all, ec);
-  std::string file = tmp + "/state";
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", file));
-  bool ok = ::write(fd, state.data(), state.size()) == static_cast<ssize_t>(state.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return absl::InternalError(absl::StrCat("cannot write ", file));
-  PGHA_RETURN_IF_ERROR(FsyncPath(tmp, true));
+  PGHA_RETURN_IF_ERROR(WriteFileAtomically(tmp + "/state", state, 0600));
+  PGHA_RETURN_IF_ERROR(FsyncDirectory(tmp));
   fs::remove_all(dir, ec);
   fs::rename(tmp, dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
-  return FsyncPath(replslot_dir, true);
+  return FsyncDirectory(replslot_dir);
 }
 
 // The oldest WAL segment number in pg_wal (file names TTTTTTTTXXXXXXXXYYYYYYYY), if any.
@@ -166,7 +154,7 @@ absl::Status LibpqController::CopyLogicalSlots(const Upstream& leader, const std
         not_ready.push_back(absl::StrCat(name, " (restart_lsn ", rows.Get(i, "restart_lsn").value_or("none"), ")"));
         continue;
       }
-      std::optional<std::string> state = DecodeHexBytea(rows.Get(i, "state").value_or(""));
+      std::optional<std::string> state = DecodeBytea(rows.Get(i, "state").value_or(""));
       if (state) states.emplace_back(name, *state);
     }
   }

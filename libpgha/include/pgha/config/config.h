@@ -135,6 +135,9 @@ struct PostgresqlConfig {
 
   // Path of a PostgreSQL program, honouring bin_dir and bin_name.
   std::string Binary(const std::string& program) const;
+  // Whether the replica creation method `name` runs without a leader (no_leader, or Patroni's
+  // older no_master): a restore from a backup tool's repository.
+  bool MethodNeedsNoLeader(const std::string& name) const;
 };
 
 struct BootstrapConfig {
