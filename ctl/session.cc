@@ -133,6 +133,7 @@ absl::StatusOr<api::HttpResponse> Session::Request(const dcs::Member& member,
   tls.cacert = !ctl.cacert.empty() ? ctl.cacert : rest.cafile;
   tls.certfile = !ctl.certfile.empty() ? ctl.certfile : rest.certfile;
   tls.keyfile = !ctl.keyfile.empty() ? ctl.keyfile : rest.keyfile;
+  tls.keyfile_password = !ctl.keyfile_password.empty() ? ctl.keyfile_password : rest.keyfile_password;
   tls.insecure = ctl.insecure || insecure_;
   return api::HttpRequest(method, url, body ? api::PyJsonDumps(*body) : std::string(), timeout,
                           auth, tls);

@@ -12,6 +12,7 @@
 
 #include "pgha/api/http_client.h"
 #include "pgha/api/rest_server.h"
+#include "pgha/base/log_format.h"
 #include "pgha/backends/factory.h"
 #include "pgha/base/log.h"
 #include "pgha/base/version.h"
@@ -39,6 +40,9 @@ std::optional<config::Config> LoadConfig(const std::string& path) {
 void ConfigureLogging(const config::Config& c) {
   log::Level level = log::Level::kInfo;
   if (log::ParseLevel(c.log.level, &level).ok()) log::SetLevel(level);
+  // Checked when the configuration was loaded; a format that fails here keeps the previous one.
+  auto format = log::LineFormat::Parse(c.log.format, c.log.dateformat);
+  if (format.ok()) log::SetLineFormat(*std::move(format));
   if (!c.log.dir.empty()) {
     absl::Status s =
         log::ConfigureLogFile({c.log.dir, c.log.file_size, c.log.file_num, c.log.mode, false});
@@ -135,6 +139,7 @@ int Run(const std::string& config_path) {
   tls.cacert = cfg.ctl.cacert.empty() ? cfg.restapi.cafile : cfg.ctl.cacert;
   tls.certfile = cfg.ctl.certfile;
   tls.keyfile = cfg.ctl.keyfile;
+  tls.keyfile_password = cfg.ctl.keyfile_password;
   tls.insecure = cfg.ctl.insecure || tls.cacert.empty();
   if (NameAlreadyRunning(dcs, cfg.name, tls)) {
     PGHA_LOG(CRITICAL) << "Can't start; there is already a node named '" << cfg.name << "' running";
@@ -188,10 +193,17 @@ int Run(const std::string& config_path) {
   loop_options.watchdog = watchdog.get();
   loop_options.guard = guard.get();
   loop_options.board = &board;
-  loop_options.reload = [config_path]() -> std::optional<config::Config> {
+  loop_options.reload = [config_path, &rest]() -> std::optional<config::Config> {
     auto fresh = LoadConfig(config_path);
     if (!fresh) {
       PGHA_LOG(ERROR) << "reload: the configuration has errors; keeping the current one";
+      return fresh;
+    }
+    ConfigureLogging(*fresh);
+    // As Patroni: the restapi section (and the certificate files) read again.
+    absl::Status rest_reloaded = (*rest)->Reload(fresh->restapi);
+    if (!rest_reloaded.ok()) {
+      PGHA_LOG(ERROR) << "reload: the REST API keeps its settings: " << rest_reloaded.message();
     }
     return fresh;
   };

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <catch2/catch.hpp>
+#include <httplib.h>
 #include <thread>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "connection_guard.h"
 #include "pgha/api/http_client.h"
+#include "pgha/base/version.h"
 #include "ports.h"
 #include "status_testing.h"
 #include "test_certs.h"
@@ -53,6 +56,8 @@ class Node {
     return absl::StrCat(scheme, "://127.0.0.1:", port_, path);
   }
   int port() const { return port_; }
+  std::string listen() const { return absl::StrCat("127.0.0.1:", port_); }
+  api::RestServer& server() { return *server_; }
 
  private:
   ha::StatusBoard board_;
@@ -307,6 +312,79 @@ TEST_CASE("bytes that are not HTTP get a 400 and the server keeps serving") {
   }
 }
 
+TEST_CASE("restapi.server_tokens sets the Server header as Patroni 4's does") {
+  auto server_header = [](const std::string& tokens) {
+    config::RestApiConfig rest;
+    rest.server_tokens = tokens;
+    Node node(rest);
+    RawConnection c(node.port());
+    REQUIRE(c.Send("GET /readiness HTTP/1.1\r\nHost: x\r\n\r\n"));
+    std::string head = c.ReadHead();
+    auto at = head.find("\r\nServer: ");
+    if (at == std::string::npos) return std::string("(none)");
+    at += 10;
+    return head.substr(at, head.find("\r\n", at) - at);
+  };
+  CHECK(server_header("ProductOnly") == "pgha");
+  CHECK(server_header("Minimal") == absl::StrCat("pgha/", kPghaVersion));
+  CHECK(server_header("original") == absl::StrCat("pgha/", kPghaVersion, " cpp-httplib/", CPPHTTPLIB_VERSION));
+}
+
+TEST_CASE("a reload applies a new restapi section and rotated certificates without closing the port") {
+  auto first = TestCerts::Make();
+  auto second = TestCerts::Make();
+  REQUIRE_OK(first);
+  REQUIRE_OK(second);
+  TempDir live("pgha-live-certs");
+  auto install = [&](const TestCerts& from) {
+    for (const char* file : {"server.crt", "server.key"}) {
+      std::filesystem::copy_file(absl::StrCat(from.dir(), "/", file), live.Sub(file),
+                                 std::filesystem::copy_options::overwrite_existing);
+    }
+  };
+  install(**first);
+  config::RestApiConfig tls;
+  tls.certfile = live.Sub("server.crt");
+  tls.keyfile = live.Sub("server.key");
+  Node node(tls);
+  tls.listen = node.listen();
+  api::HttpTls trusts_first{.cacert = (*first)->ca()};
+  api::HttpTls trusts_second{.cacert = (*second)->ca()};
+  auto status = [&](const api::HttpTls& client) {
+    return Status(api::HttpRequest("GET", node.Url("/readiness", "https"), "", absl::Seconds(10), std::nullopt, client));
+  };
+  CHECK(status(trusts_first) == 200);
+  CHECK(status(trusts_second) != 200);
+
+  // The files are replaced under the same names (a certificate rotation), then a reload.
+  install(**second);
+  CHECK(status(trusts_first) == 200);  // read at start, until the reload
+  REQUIRE_OK(node.server().Reload(tls));
+  CHECK(status(trusts_second) == 200);
+  CHECK(status(trusts_first) != 200);
+
+  // verify_client and authentication come from the reloaded section too.
+  config::RestApiConfig strict = tls;
+  strict.cafile = (*second)->ca();
+  strict.verify_client = "required";
+  REQUIRE_OK(node.server().Reload(strict));
+  CHECK(status(trusts_second) != 200);  // no client certificate
+  api::HttpTls with_certificate{.cacert = (*second)->ca(), .certfile = (*second)->cert("client"),
+                                .keyfile = (*second)->key("client")};
+  CHECK(status(with_certificate) == 200);
+
+  // What cannot be applied keeps the current settings: unreadable files, another address.
+  config::RestApiConfig missing = strict;
+  missing.certfile = live.Sub("no-such.crt");
+  CHECK_FALSE(node.server().Reload(missing).ok());
+  config::RestApiConfig moved = strict;
+  moved.listen = absl::StrCat("127.0.0.1:", FreePort());
+  auto refused = node.server().Reload(moved);
+  CHECK(refused.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(std::string(refused.message()).find("restart") != std::string::npos);
+  CHECK(status(with_certificate) == 200);
+}
+
 TEST_CASE("the allowlist guards unsafe methods only") {
   config::RestApiConfig outside;
   outside.allowlist = {"10.0.0.0/8", "192.168.1.1"};
@@ -376,6 +454,26 @@ TEST_CASE("TLS: certificate, CA and verify_client as Patroni's restapi has them"
   auto refused_start = api::RestServer::Start(std::move(o));
   REQUIRE_FALSE(refused_start.ok());
   CHECK(refused_start.status().message().find("NO-SUCH-CIPHER") != std::string::npos);
+
+  // An encrypted client key with its password (ctl.keyfile_password); a wrong password is an
+  // error that says so, not an anonymous request.
+  api::HttpTls encrypted{.cacert = c.ca(), .certfile = c.cert("client"), .keyfile = c.encrypted_key("client"),
+                         .keyfile_password = TestCerts::kKeyPassword};
+  CHECK(Status(api::HttpRequest("GET", strict.Url("/readiness", "https"), "", absl::Seconds(10),
+                                std::nullopt, encrypted)) == 200);
+  encrypted.keyfile_password = "wrong";
+  auto wrong_password = api::HttpRequest("GET", strict.Url("/readiness", "https"), "", absl::Seconds(10),
+                                         std::nullopt, encrypted);
+  REQUIRE_FALSE(wrong_password.ok());
+  CHECK(wrong_password.status().message().find("keyfile_password") != std::string::npos);
+
+  // restapi.keyfile_password: the server's key encrypted.
+  config::RestApiConfig encrypted_server = required;
+  encrypted_server.keyfile = c.encrypted_key("server");
+  encrypted_server.keyfile_password = TestCerts::kKeyPassword;
+  Node with_encrypted_key(encrypted_server);
+  CHECK(Status(api::HttpRequest("GET", with_encrypted_key.Url("/readiness", "https"), "", absl::Seconds(10),
+                                std::nullopt, client)) == 200);
 
   // A server that does not trust our CA is refused by the client.
   api::HttpTls system_cas{.certfile = c.cert("client"), .keyfile = c.key("client")};

@@ -121,10 +121,16 @@ TEST_CASE("the daemon: systemd readiness, log.dir, watchdog, SIGHUP reload, SIGT
       },
       absl::Seconds(30)));
 
-  // SIGHUP re-reads the file: a tag added to it shows in /patroni.
+  // SIGHUP re-reads the file: a tag added to it shows in /patroni, and the log section's new
+  // line format is used.
   {
-    std::ofstream out(c.config_path(0), std::ios::app);
-    out << "tags:\n  reload_marker: after-sighup\n";
+    std::string config = ReadFile(c.config_path(0));
+    std::string level = "log:\n  level: INFO\n";
+    REQUIRE(config.find(level) != std::string::npos);
+    config.replace(config.find(level), level.size(),
+                   level + "  format: 'reloaded [%(levelname)-7s] %(message)s'\n");
+    std::ofstream out(c.config_path(0), std::ios::trunc);
+    out << config << "tags:\n  reload_marker: after-sighup\n";
   }
   REQUIRE(::kill(c.DaemonPid(0), SIGHUP) == 0);
   CHECK(WaitFor(
@@ -135,6 +141,8 @@ TEST_CASE("the daemon: systemd readiness, log.dir, watchdog, SIGHUP reload, SIGT
       },
       absl::Seconds(30)));
   CHECK(ReadFile(log_file).find("received SIGHUP") != std::string::npos);
+  CHECK(WaitFor([&] { return ReadFile(log_file).find("\nreloaded [INFO   ] ") != std::string::npos; },
+                absl::Seconds(30)));
   CHECK(c.DaemonRunning(0));
   REQUIRE(c.Sql(0, "SELECT 1").ok());  // a reload does not stop PostgreSQL
 

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <dirent.h>
 #include <fstream>
 #include <memory>
 
@@ -123,22 +122,6 @@ struct Guarded {
   Client c;
 };
 
-std::vector<pid_t> Children(pid_t parent) {
-  std::vector<pid_t> out;
-  DIR* d = ::opendir("/proc");
-  while (dirent* e = ::readdir(d)) {
-    pid_t pid = std::atoi(e->d_name);
-    if (pid <= 0) continue;
-    std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-    std::string line;
-    std::getline(in, line);
-    size_t close = line.rfind(')');
-    if (close != std::string::npos && std::atoi(line.c_str() + close + 4) == parent) out.push_back(pid);
-  }
-  ::closedir(d);
-  return out;
-}
-
 bool Gone(pid_t pid) { return ::kill(pid, 0) != 0; }
 
 TEST_CASE("renewed, the fencer leaves the primary alone, unrenewed, it stops it") {
@@ -161,7 +144,7 @@ TEST_CASE("renewed, the fencer leaves the primary alone, unrenewed, it stops it"
 
 TEST_CASE("at the kill deadline every process of the server dies at once") {
   Guarded g(false);
-  std::vector<pid_t> children = Children(g.postmaster);
+  std::vector<pid_t> children = ChildrenOf(g.postmaster);
   REQUIRE(children.size() >= 3);  // checkpointer, background writer, walwriter, ...
   // Both stages due at once: the kill comes first.
   REQUIRE(g.c.Ask(ArmRequest(absl::Milliseconds(300), absl::Milliseconds(300))) == "OK");

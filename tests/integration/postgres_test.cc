@@ -8,11 +8,15 @@
 
 #include <filesystem>
 
+#include <csignal>
+
 #include "absl/strings/str_cat.h"
+#include "executor.h"
 #include "node_config.h"
 #include "pg_connection.h"
 #include "pgha/config/loader.h"
 #include "pgha/postgres/controller.h"
+#include "pgha/postgres/fence.h"
 #include "ports.h"
 #include "server_process.h"
 #include "status_testing.h"
@@ -452,6 +456,55 @@ TEST_CASE("a no_leader replica method creates a replica with no leader to clone 
   CHECK(testing::WaitFor([&] { return HasRow(b, "t", "in-backup"); }, absl::Seconds(30)));
   CHECK(b.pg->Observe().in_recovery);
   CHECK_OK(b.pg->Stop(pg::StopMode::kFast, absl::Seconds(60)));
+}
+
+TEST_CASE("primary_stop_timeout: in synchronous mode a primary whose shutdown waits on a hung standby is aborted") {
+  RequirePostgres();
+  testing::TempDir root("pgha-pg");
+  // The walsender waits for the standby to confirm the shutdown checkpoint until
+  // wal_sender_timeout: far longer than the stop's own timeout below.
+  Node a = MakeNode(root, "a", "", "", "    wal_sender_timeout: 10min\n");
+  Node b = MakeNode(root, "b");
+  REQUIRE_OK(a.pg->Bootstrap());
+  REQUIRE_OK(a.pg->SyncReplicationSlots({{pg::SlotNameForMember("b")}}, {}));
+  REQUIRE_OK(b.pg->CreateReplica({a.AsUpstream()}));
+  REQUIRE_OK(b.pg->Start(a.AsUpstream(), true, absl::Seconds(60)));
+  REQUIRE(testing::WaitFor([&] { return a.pg->Observe().replication.size() == 1; }, absl::Seconds(60)));
+  REQUIRE_OK(a.pg->SetSynchronousStandbyNames("b"));
+  REQUIRE_OK(a.Sql("CREATE TABLE t (v text); INSERT INTO t VALUES ('acknowledged')"));
+
+  // The standby hangs: its postmaster and every process of it stopped.
+  pid_t standby = pg::RunningPostmaster(b.spec.dir + "/data");
+  REQUIRE(standby > 0);
+  std::vector<pid_t> stopped = testing::ChildrenOf(standby);
+  stopped.push_back(standby);
+  for (pid_t pid : stopped) ::kill(pid, SIGSTOP);
+
+  ha::HaConfig config;
+  config.synchronous_mode = config::SyncMode::kOn;
+  config.primary_stop_timeout = absl::Seconds(3);
+  // Without the abort, pg_ctl's own 120 s would run out first and the stop would fail.
+  absl::Status s = ha::internal::StopPrimary(*a.pg, pg::StopMode::kFast, absl::Seconds(120), config);
+  for (pid_t pid : stopped) ::kill(pid, SIGCONT);
+  REQUIRE_OK(s);
+  CHECK_FALSE(a.pg->Observe().postmaster_alive);
+  // The aborted primary starts again with its acknowledged row (crash recovery).
+  REQUIRE_OK(a.pg->Start(std::nullopt, false, absl::Seconds(60)));
+  CHECK(HasRow(a, "t", "acknowledged"));
+
+  // The last step of the abort, SIGKILL, on its own: the primary and all its processes are gone
+  // and it recovers; a standby is never killed.
+  CHECK(b.pg->Stop(pg::StopMode::kKill, absl::Seconds(30)).code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(b.pg->Observe().postmaster_alive);
+  pid_t primary = pg::RunningPostmaster(a.spec.dir + "/data");
+  std::vector<pid_t> processes = testing::ChildrenOf(primary);
+  REQUIRE_OK(a.pg->Stop(pg::StopMode::kKill, absl::Seconds(30)));
+  CHECK_FALSE(a.pg->Observe().postmaster_alive);
+  for (pid_t pid : processes) {
+    CHECK(testing::WaitFor([&] { return ::kill(pid, 0) != 0; }, absl::Seconds(30)));
+  }
+  REQUIRE_OK(a.pg->Start(std::nullopt, false, absl::Seconds(60)));
+  CHECK(HasRow(a, "t", "acknowledged"));
 }
 
 TEST_CASE("an occupied port gives a clear error and touches no data") {

@@ -1,5 +1,9 @@
 // HA scenarios on real PostgreSQL 15, real pgha daemons and a real DCS, all on 127.0.0.1:
 // ttl 10, loop_wait 1, retry_timeout 3 unless a case says otherwise.
+//
+// Cases tagged [postgres-feature] test what pgha does with PostgreSQL (pause, slots) through
+// DCS calls the other cases make too, and which conformance_<dcs> checks on every backend:
+// they run on etcd only (scenario_zookeeper leaves them out), which keeps CI in its budget.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <mutex>
@@ -296,7 +300,8 @@ TEST_CASE("pause: killing the primary's postmaster causes no failover") {
 
 TEST_CASE(
     "pause: a switchover and a failover to a named candidate are carried out at once, and "
-    "nothing is left to fire after resume; a foreign slot survives pause and ignore_slots") {
+    "nothing is left to fire after resume; a foreign slot survives pause and ignore_slots",
+    "[postgres-feature]") {
   RequireScenarioPrerequisites();
   ClusterHarness c;
   c.StartAll();
@@ -369,7 +374,8 @@ std::string SlotQuery(const std::string& slot, const std::string& column) {
 
 TEST_CASE(
     "slots on replicas: a cascading replica streams through its own slot on its upstream; a "
-    "permanent logical slot is copied to the replicas, advanced, and usable after a failover") {
+    "permanent logical slot is copied to the replicas, advanced, and usable after a failover",
+    "[postgres-feature]") {
   RequireScenarioPrerequisites();
   ClusterOptions o;
   o.extra_dynamic =

@@ -378,7 +378,7 @@ absl::Status FakePostgres::Start(const std::optional<pg::Upstream>& upstream, bo
 absl::Status FakePostgres::Stop(pg::StopMode mode, absl::Duration timeout) {
   if (!running_) return absl::OkStatus();
   checkpoint_lsn_ = lsn_;
-  clean_ = mode != pg::StopMode::kImmediate;
+  clean_ = mode != pg::StopMode::kImmediate && mode != pg::StopMode::kKill;
   if (!standby_ && clean_) {
     // The shutdown checkpoint, sent to every connected standby before the walsenders exit.
     AppendWal(kCheckpointRecord);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_split.h"
 #include "temp_dir.h"
@@ -51,6 +52,22 @@ void ServerProcess::Kill() {
 std::string ServerProcess::LogTail(size_t bytes) const {
   std::string all = ReadFile(log_path_);
   return all.size() > bytes ? all.substr(all.size() - bytes) : all;
+}
+
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    pid_t pid = std::atoi(entry.path().filename().c_str());
+    if (pid <= 0) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // "pid (comm) state ppid ...": the command may hold spaces and parentheses.
+    size_t close = line.rfind(')');
+    if (close != std::string::npos && std::atoi(line.c_str() + close + 4) == parent) children.push_back(pid);
+  }
+  return children;
 }
 
 std::string FindProgram(const std::string& program, const std::vector<std::string>& extra_dirs) {

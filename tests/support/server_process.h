@@ -33,6 +33,9 @@ class ServerProcess {
   std::unique_ptr<RunningProcess> process_;
 };
 
+// The pids of `parent`'s children, from /proc (a postmaster's backends, for instance).
+std::vector<pid_t> ChildrenOf(pid_t parent);
+
 // Full path of `program` in PATH (or the extra directories), "" when absent.
 std::string FindProgram(const std::string& program, const std::vector<std::string>& extra_dirs = {});
 

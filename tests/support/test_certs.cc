@@ -31,6 +31,9 @@ absl::StatusOr<std::unique_ptr<TestCerts>> TestCerts::Make() {
     s = openssl({"x509", "-req", "-in", absl::StrCat(who, ".csr"), "-CA", "ca.crt", "-CAkey",
                  "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out",
                  absl::StrCat(who, ".crt")});
+    if (!s.ok()) break;
+    s = openssl({"pkey", "-in", absl::StrCat(who, ".key"), "-aes256", "-passout",
+                 absl::StrCat("pass:", kKeyPassword), "-out", absl::StrCat(who, "-encrypted.key")});
   }
   if (!s.ok()) return s;
   return certs;

@@ -13,13 +13,16 @@ namespace pgha::testing {
 
 class TestCerts {
  public:
-  // Writes ca.crt, server.{crt,key} and client.{crt,key} into a new temp dir.
+  // Writes ca.crt, server.{crt,key} and client.{crt,key} into a new temp dir, and the keys
+  // encrypted with kKeyPassword as server-encrypted.key and client-encrypted.key.
+  static constexpr char kKeyPassword[] = "key-secret";
   static absl::StatusOr<std::unique_ptr<TestCerts>> Make();
 
   const std::string& dir() const { return dir_.path(); }
   std::string ca() const { return dir_.Sub("ca.crt"); }
   std::string cert(const std::string& who) const { return dir_.Sub(who + ".crt"); }
   std::string key(const std::string& who) const { return dir_.Sub(who + ".key"); }
+  std::string encrypted_key(const std::string& who) const { return dir_.Sub(who + "-encrypted.key"); }
 
  private:
   TestCerts() : dir_("pgha-certs") {}

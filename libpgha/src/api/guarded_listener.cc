@@ -53,7 +53,7 @@ bool GuardedListener::process_and_close_socket(socket_t sock) {
     return false;
   }
   current_connection = ticket;
-  bool served = ServeAcceptedSocket(*serving_, sock);
+  bool served = ServeAcceptedSocket(*serving_.load(), sock);
   current_connection.reset();
   guard_->End(*ticket);
   return served;

@@ -14,6 +14,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <optional>
 
 #include "connection_guard.h"
@@ -38,11 +39,15 @@ class GuardedListener final : public httplib::Server {
   GuardedListener(ConnectionGuard* guard, httplib::Server* serving)
       : guard_(guard), serving_(serving) {}
 
+  // Connections accepted from now on are served by `serving` (a reload); it must outlive the
+  // listener too, as must the previous one, which may still serve open connections.
+  void SetServing(httplib::Server* serving) { serving_.store(serving); }
+
  private:
   bool process_and_close_socket(socket_t sock) override;
 
   ConnectionGuard* guard_;
-  httplib::Server* serving_;
+  std::atomic<httplib::Server*> serving_;
 };
 
 }  // namespace pgha::api::internal

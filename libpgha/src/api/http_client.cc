@@ -3,10 +3,12 @@
 #include <future>
 
 #include <httplib.h>
+#include <openssl/pem.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "access.h"
+#include "pgha/base/status_macros.h"
 
 namespace pgha::api {
 namespace {
@@ -47,6 +49,66 @@ absl::StatusOr<ParsedUrl> ParseUrl(const std::string& url) {
   return u;
 }
 
+// A client whose certificate's key is encrypted: httplib reads key files only unencrypted, so
+// the key is decrypted here (as Python's load_cert_chain with a password) and handed over.
+absl::StatusOr<std::unique_ptr<httplib::SSLClient>> ClientWithEncryptedKey(const ParsedUrl& u,
+                                                                           const HttpTls& tls) {
+  X509* cert = nullptr;
+  EVP_PKEY* key = nullptr;
+  if (BIO* bio = BIO_new_file(tls.certfile.c_str(), "r")) {
+    cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+  }
+  if (BIO* bio = BIO_new_file((tls.keyfile.empty() ? tls.certfile : tls.keyfile).c_str(), "r")) {
+    // With no callback, OpenSSL takes the last argument as the passphrase.
+    key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, const_cast<char*>(tls.keyfile_password.c_str()));
+    BIO_free(bio);
+  }
+  std::unique_ptr<httplib::SSLClient> client;
+  if (cert != nullptr && key != nullptr) client = std::make_unique<httplib::SSLClient>(u.host, u.port, cert, key);
+  // The SSL context holds its own references.
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  if (client == nullptr || !client->is_valid()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot load the client certificate ", tls.certfile, " / key ",
+                                                   tls.keyfile, " with its keyfile_password"));
+  }
+  return client;
+}
+
+template <typename Client>
+absl::StatusOr<HttpResponse> Send(Client& client, const ParsedUrl& u, const std::string& method,
+                                  const std::string& url, const std::string& body, absl::Duration timeout,
+                                  const std::optional<config::BasicAuth>& auth, const HttpTls& tls) {
+  if (u.https) {
+    if (!tls.cacert.empty()) client.set_ca_cert_path(tls.cacert.c_str());
+    // Without a CA file, the system's CAs (as patronictl does); `insecure` alone turns checks off.
+    client.enable_server_certificate_verification(!tls.insecure);
+  }
+  int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout));
+  client.set_connection_timeout(ms / 1000, (ms % 1000) * 1000);
+  client.set_read_timeout(ms / 1000, (ms % 1000) * 1000);
+  client.set_write_timeout(ms / 1000, (ms % 1000) * 1000);
+  httplib::Headers headers;
+  if (auth) headers.emplace("Authorization", "Basic " + internal::Base64Encode(auth->username + ":" + auth->password));
+  auto send = [&]() -> std::optional<httplib::Result> {
+    const char* path = u.path.c_str();
+    if (method == "GET") return client.Get(path, headers);
+    if (method == "POST") return client.Post(path, headers, body, "application/json");
+    if (method == "PATCH") return client.Patch(path, headers, body, "application/json");
+    if (method == "PUT") return client.Put(path, headers, body, "application/json");
+    if (method == "DELETE") return client.Delete(path, headers, body, "application/json");
+    if (method == "OPTIONS") return client.Options(path, headers);
+    if (method == "HEAD") return client.Head(path, headers);
+    return std::nullopt;
+  };
+  auto sent = send();
+  if (!sent) return absl::InvalidArgumentError(absl::StrCat("unsupported method ", method));
+  httplib::Result& r = *sent;
+  if (!r) return absl::UnavailableError(absl::StrCat(method, " ", url, ": ", httplib::to_string(r.error())));
+  return HttpResponse{r->status, r->body};
+}
+
 bool Truthy(const Json& v) {
   return v == true || (v.is_string() && (v == "true" || v == "on" || v == "yes"));
 }
@@ -67,34 +129,12 @@ absl::StatusOr<HttpResponse> HttpRequest(const std::string& method, const std::s
   std::string origin = absl::StrCat(u->https ? "https://" : "http://",
                                     u->host.find(':') != std::string::npos ? "[" + u->host + "]" : u->host, ":",
                                     u->port);
-  httplib::Client client(origin, tls.certfile, tls.keyfile);
-  if (u->https) {
-    if (!tls.cacert.empty()) client.set_ca_cert_path(tls.cacert.c_str());
-    // Without a CA file, the system's CAs (as patronictl does); `insecure` alone turns checks off.
-    client.enable_server_certificate_verification(!tls.insecure);
+  if (u->https && !tls.keyfile_password.empty() && !tls.certfile.empty()) {
+    PGHA_ASSIGN_OR_RETURN(std::unique_ptr<httplib::SSLClient> client, ClientWithEncryptedKey(*u, tls));
+    return Send(*client, *u, method, url, body, timeout, auth, tls);
   }
-  int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout));
-  client.set_connection_timeout(ms / 1000, (ms % 1000) * 1000);
-  client.set_read_timeout(ms / 1000, (ms % 1000) * 1000);
-  client.set_write_timeout(ms / 1000, (ms % 1000) * 1000);
-  httplib::Headers headers;
-  if (auth) headers.emplace("Authorization", "Basic " + internal::Base64Encode(auth->username + ":" + auth->password));
-  auto send = [&]() -> std::optional<httplib::Result> {
-    const char* path = u->path.c_str();
-    if (method == "GET") return client.Get(path, headers);
-    if (method == "POST") return client.Post(path, headers, body, "application/json");
-    if (method == "PATCH") return client.Patch(path, headers, body, "application/json");
-    if (method == "PUT") return client.Put(path, headers, body, "application/json");
-    if (method == "DELETE") return client.Delete(path, headers, body, "application/json");
-    if (method == "OPTIONS") return client.Options(path, headers);
-    if (method == "HEAD") return client.Head(path, headers);
-    return std::nullopt;
-  };
-  auto sent = send();
-  if (!sent) return absl::InvalidArgumentError(absl::StrCat("unsupported method ", method));
-  httplib::Result& r = *sent;
-  if (!r) return absl::UnavailableError(absl::StrCat(method, " ", url, ": ", httplib::to_string(r.error())));
-  return HttpResponse{r->status, r->body};
+  httplib::Client client(origin, tls.certfile, tls.keyfile);
+  return Send(client, *u, method, url, body, timeout, auth, tls);
 }
 
 ha::PeerStatus ParsePeerStatus(const std::string& name, const std::string& body) {

@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -15,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "pgha/base/log_format.h"
 
 namespace pgha::log {
 namespace {
@@ -29,25 +32,21 @@ struct FileSink {
   bool configured = false;
 };
 
+const absl::Time kProcessStart = absl::Now();
+
+struct FormatHolder {
+  std::mutex mu;
+  std::shared_ptr<const LineFormat> format = std::make_shared<const LineFormat>();
+};
+
+FormatHolder& Formats() {
+  static FormatHolder* holder = new FormatHolder();
+  return *holder;
+}
+
 FileSink& Sink() {
   static FileSink* sink = new FileSink();
   return *sink;
-}
-
-const char* LevelName(Level level) {
-  switch (level) {
-    case Level::kDebug:
-      return "DEBUG";
-    case Level::kInfo:
-      return "INFO";
-    case Level::kWarning:
-      return "WARNING";
-    case Level::kError:
-      return "ERROR";
-    case Level::kCritical:
-      return "CRITICAL";
-  }
-  return "INFO";
 }
 
 std::string FilePath(const FileOptions& o, int index) {
@@ -145,12 +144,28 @@ std::string OneLine(const std::string& message) {
   return out;
 }
 
+void SetLineFormat(LineFormat format) {
+  FormatHolder& holder = Formats();
+  std::lock_guard<std::mutex> lock(holder.mu);
+  holder.format = std::make_shared<const LineFormat>(std::move(format));
+}
+
 void Write(Level level, const std::string& message) {
-  absl::Time now = absl::Now();
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%d %H:%M:%S", now, absl::LocalTimeZone()), ",",
-      absl::FormatTime("%E3f", now, absl::LocalTimeZone()).substr(0, 3), " ", LevelName(level),
-      ": ", OneLine(message), "\n");
+  std::shared_ptr<const LineFormat> format;
+  {
+    FormatHolder& holder = Formats();
+    std::lock_guard<std::mutex> lock(holder.mu);
+    format = holder.format;
+  }
+  static const int64_t process = ::getpid();
+  Record record{.time = absl::Now(),
+                .level = level,
+                .message = message,
+                .process = process,
+                .thread = static_cast<int64_t>(::syscall(SYS_gettid)),
+                .process_start = kProcessStart};
+  // A line break in the message (or in the format) is escaped: one record stays one line.
+  std::string line = OneLine(format->Format(record)) + "\n";
   FileSink& sink = Sink();
   std::lock_guard<std::mutex> lock(sink.mu);
   if (sink.configured && sink.fd >= 0) {

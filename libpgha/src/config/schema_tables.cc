@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "pgha/base/log_format.h"
 #include "pgha/base/utf8.h"
 #include "pgha/config/address.h"
 #include "schema.h"
@@ -323,12 +324,26 @@ SpecPtr DynamicPostgresql() {
   });
 }
 
+// log.format: a string is checked as the lines will use it; a list is Patroni 4's field list
+// for JSON logs, which pgha does not write.
+void CheckLogFormat(const Json& v, const KeyPath& path, Validator& val) {
+  if (v.is_string()) {
+    auto parsed = log::LineFormat::Parse(v.get<std::string>(), "");
+    if (!parsed.ok()) val.Error(path, std::string(parsed.status().message()));
+  } else {
+    val.Warning(path, "a list of fields is Patroni 4's format for JSON logs; pgha writes plain lines "
+                      "in its default format");
+  }
+}
+
 SpecPtr LogSection() {
   return Map({
-      Opt("type", Str({"plain", "json"})),
+      Opt("type", WithCheck(Str({"plain", "json"}), [](const Json& v, const KeyPath& path, Validator& val) {
+            if (v == "json") val.Warning(path, "JSON logs (Patroni 4) are not written by pgha: plain lines");
+          })),
       Opt("level", Str({"DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL"})),
       Opt("traceback_level", Str({"DEBUG", "ERROR"})),
-      Opt("format", Any()),
+      Opt("format", WithCheck(Any(), CheckLogFormat)),
       Opt("dateformat", Str()),
       Opt("static_fields", OpenMap(Scalar())),
       Opt("max_queue_size", Int(1)),

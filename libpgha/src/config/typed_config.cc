@@ -204,6 +204,8 @@ Config BuildTypedConfig(const Json& doc) {
   const Json& log = Child(doc, "log");
   c.log.level = ReadString(log, "level", "INFO");
   c.log.dir = ReadString(log, "dir");
+  if (log.contains("format") && log["format"].is_string()) c.log.format = log["format"].get<std::string>();
+  c.log.dateformat = ReadString(log, "dateformat");
   c.log.file_num = static_cast<int>(ReadInt64(log, "file_num", 4));
   c.log.file_size = ReadInt64(log, "file_size", 25'000'000);
   c.log.mode = static_cast<int>(ReadInt64(log, "mode", 0600));

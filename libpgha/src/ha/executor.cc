@@ -58,7 +58,7 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
             if (stop) {
               PGHA_LOG(ERROR) << "failed to update the leader lock (" << s.message() << "); demoting ("
                               << pg::StopModeName(*stop) << " stop)";
-              if (pg.Stop(*stop, pg_timeout).ok()) DisarmGuards();
+              if (StopPrimary(pg, *stop, pg_timeout, config).ok()) DisarmGuards();
             }
             return s;
           },
@@ -92,7 +92,7 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
           },
           [&](const Promote&) { return pg.Promote(pg_timeout); },
           [&](const Demote& a) -> absl::Status {
-            absl::Status s = pg.Stop(a.mode, pg_timeout);
+            absl::Status s = StopPrimary(pg, a.mode, pg_timeout, config);
             if (s.ok()) pg.RunCallback(pg::CallbackAction::kOnRoleChange, "demoted");
             return s;
           },

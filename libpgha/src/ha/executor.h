@@ -36,6 +36,14 @@ struct ExecOutcome {
   std::optional<TaskKind> started_task;    // a StartTask action ran
 };
 
+// Stops this node's PostgreSQL while it is (or was until now) the primary. In synchronous mode
+// with primary_stop_timeout (Patroni's), a stop still running after that long is cut short: an
+// immediate stop, then SIGKILL to the postmaster and its children. A fast shutdown waits for the
+// walsenders to hand every WAL record to the standbys, and a hung synchronous standby keeps it
+// waiting; the setting is the user's trade between a clean stop and a quick one.
+absl::Status StopPrimary(pg::PostgresController& pg, pg::StopMode mode, absl::Duration timeout,
+                         const HaConfig& config);
+
 class Executor {
  public:
   explicit Executor(ExecDeps deps) : d_(deps) {}

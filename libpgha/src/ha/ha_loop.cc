@@ -355,8 +355,9 @@ void HaLoop::Shutdown() {
   pg::Observation o = d.o.pg->Observe();
   bool was_primary = o.accepting && !o.in_recovery;
   PGHA_LOG(INFO) << "shutting down: stopping PostgreSQL";
-  absl::Status stopped =
-      d.o.pg->Stop(pg::StopMode::kFast, std::max(absl::Seconds(60), d.config.ttl));
+  absl::Duration timeout = std::max(absl::Seconds(60), d.config.ttl);
+  absl::Status stopped = was_primary ? internal::StopPrimary(*d.o.pg, pg::StopMode::kFast, timeout, d.config)
+                                     : d.o.pg->Stop(pg::StopMode::kFast, timeout);
   if (stopped.ok()) d.executor.guard().Disarm();
   d.o.watchdog->Disable();
   if (!stopped.ok()) {

@@ -18,7 +18,7 @@ absl::Status Rejoin(pg::PostgresController& pg, const std::optional<pg::Upstream
   if (!upstream) return pg.Start(std::nullopt, true, StartTimeout(config));
   pg::Observation o = pg.Observe();
   if (o.accepting && !o.in_recovery) {
-    PGHA_RETURN_IF_ERROR(pg.Stop(pg::StopMode::kFast, absl::Seconds(60)));
+    PGHA_RETURN_IF_ERROR(StopPrimary(pg, pg::StopMode::kFast, absl::Seconds(60), config));
   }
   auto needs = pg.NeedsRewind(*upstream);
   if (!needs.ok()) {
@@ -62,7 +62,7 @@ absl::Status GracefulDemote(const ExecDeps& d, const HaConfig& config, const dcs
   pg::PostgresController& pg = *d.pg;
   (void)pg.Checkpoint();  // makes the shutdown checkpoint quick
   d.watchdog->Disable();
-  PGHA_RETURN_IF_ERROR(pg.Stop(pg::StopMode::kFast, std::max(absl::Seconds(60), config.ttl)));
+  PGHA_RETURN_IF_ERROR(StopPrimary(pg, pg::StopMode::kFast, std::max(absl::Seconds(60), config.ttl), config));
   pg.RunCallback(pg::CallbackAction::kOnRoleChange, "demoted");
   pg::Observation o = pg.Observe();
   Lsn checkpoint = o.control ? o.control->checkpoint_lsn : 0;

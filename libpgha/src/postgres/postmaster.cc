@@ -12,6 +12,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "pgha/base/log.h"
+#include "pgha/postgres/fence.h"
 
 namespace pgha::pg {
 
@@ -62,6 +65,15 @@ absl::Status Postmaster::Start(const std::vector<std::string>& gucs) {
 
 absl::Status Postmaster::Stop(StopMode mode, absl::Duration timeout) {
   if (!Alive()) return absl::OkStatus();
+  if (mode == StopMode::kKill) {
+    FenceResult killed = FencePostgres(data_dir_, FenceStage::kKill);
+    if (!killed.acted) return absl::FailedPreconditionError(absl::StrCat("not killed: ", killed.detail));
+    PGHA_LOG(WARNING) << killed.detail;
+    // The kernel reaps the children after the postmaster; postmaster.pid stays (a kill leaves it).
+    absl::Time deadline = absl::Now() + timeout;
+    while (::kill(killed.postmaster, 0) == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+    return absl::OkStatus();
+  }
   int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(timeout));
   auto r = runner_->Run({.argv = {pg_ctl_, "stop", "-D", data_dir_, "-m", StopModeName(mode), "-w",
                                   "-t", std::to_string(seconds), "-s"},

@@ -15,6 +15,8 @@ const char* StopModeName(StopMode mode) {
       return "fast";
     case StopMode::kImmediate:
       return "immediate";
+    case StopMode::kKill:
+      return "kill";
   }
   return "fast";
 }

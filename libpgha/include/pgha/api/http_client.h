@@ -18,6 +18,7 @@ struct HttpTls {
   std::string cacert;     // verify the server against this CA ("" and !insecure: system CAs)
   std::string certfile;   // client certificate
   std::string keyfile;
+  std::string keyfile_password;  // the key file is encrypted with it (ctl.keyfile_password)
   bool insecure = false;  // do not verify the server
 };
 

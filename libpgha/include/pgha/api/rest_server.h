@@ -42,6 +42,12 @@ class RestServer {
   static absl::StatusOr<std::unique_ptr<RestServer>> Start(RestServerOptions options);
   virtual ~RestServer() = default;
   virtual int port() const = 0;
+  // Applies a reloaded restapi section (SIGHUP, POST /reload): certificate, key, CA, ciphers,
+  // verify_client, authentication, allowlist, headers, server_tokens; the certificate files are
+  // read again even when their names did not change (rotation). Connections keep being
+  // accepted throughout. An error (unreadable files, a changed listen address) keeps the
+  // current settings.
+  virtual absl::Status Reload(const config::RestApiConfig& config) = 0;
   virtual void Stop() = 0;
 };
 

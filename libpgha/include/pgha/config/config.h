@@ -43,6 +43,8 @@ struct CtlConfig {
 
 struct LogConfig {
   std::string level = "INFO";
+  std::string format = "%(asctime)s %(levelname)s: %(message)s";  // Python logging's %-style
+  std::string dateformat;  // strftime; empty: "2026-11-22 04:05:19,123"
   std::string dir;  // empty: stderr only
   int file_num = 4;
   int64_t file_size = 25'000'000;

@@ -33,6 +33,9 @@ struct HaConfig {
   // How many entries the history key keeps (the newest); 0: all.
   int max_timelines_history = 0;
   absl::Duration primary_start_timeout = absl::Seconds(300);
+  // In synchronous mode, a primary's stop still running after this is aborted (immediate, then
+  // SIGKILL); zero: never (Patroni's primary_stop_timeout).
+  absl::Duration primary_stop_timeout = absl::ZeroDuration();
   config::SyncMode synchronous_mode = config::SyncMode::kOff;
   bool synchronous_mode_strict = false;
   int synchronous_node_count = 1;

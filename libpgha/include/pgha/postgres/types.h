@@ -15,8 +15,10 @@
 
 namespace pgha::pg {
 
-enum class StopMode { kSmart, kFast, kImmediate };
-const char* StopModeName(StopMode mode);  // "smart", "fast", "immediate" (pg_ctl -m)
+// kKill: SIGKILL to a primary's postmaster and its children, for a stop that did not finish
+// (Patroni's primary_stop_timeout); a standby is never killed.
+enum class StopMode { kSmart, kFast, kImmediate, kKill };
+const char* StopModeName(StopMode mode);  // "smart", "fast", "immediate" (pg_ctl -m), "kill"
 
 // What pg_controldata says about a data directory (readable while PostgreSQL is down).
 struct ControlData {
