@@ -12,6 +12,7 @@ HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig
   c.maximum_lag_on_failover = d.maximum_lag_on_failover;
   c.maximum_lag_on_syncnode = d.maximum_lag_on_syncnode;
   c.max_timelines_history = d.max_timelines_history;
+  c.member_slots_ttl = absl::Seconds(std::max<int64_t>(0, d.member_slots_ttl));
   c.primary_stop_timeout = absl::Seconds(std::max(0, d.primary_stop_timeout));
   c.primary_start_timeout = absl::Seconds(d.primary_start_timeout);
   c.synchronous_mode = d.synchronous_mode;

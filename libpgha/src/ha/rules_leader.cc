@@ -223,7 +223,48 @@ void SyncSlotsIfNeeded(Context& c, std::vector<pg::DesiredSlot> wanted) {
   if (needed) c.Do(SyncSlots{std::move(wanted), std::move(drop)});
 }
 
-void ManageSlots(Context& c) {
+// member_slots_ttl (Patroni 4): the slot of a member whose key went away (a reboot, an upgrade,
+// a replica rebuilt elsewhere) is kept that long after it was last seen, so that the member
+// finds its WAL when it returns. The names go to /status retain_slots, from which a new primary
+// starts its own count (Patroni's rule: the retention time restarts at each promotion).
+// Returns the retained slot names, sorted; updates the memory of when each was seen.
+std::vector<std::string> RetainedMemberSlots(Context& c) {
+  Memory& m = c.decision.memory;
+  if (c.config.member_slots_ttl <= absl::ZeroDuration() || !c.config.use_slots) {
+    m.member_slot_seen.clear();
+    return {};
+  }
+  int timeline = c.local.pg.timeline.value_or(0);
+  if (m.member_slot_seen_timeline != timeline) {
+    m.member_slot_seen.clear();
+    std::string mine = pg::SlotNameForMember(c.me());
+    for (const auto& name : c.cluster.status.retain_slots) {
+      if (pg::IsValidSlotName(name) && name != mine) m.member_slot_seen[name] = c.local.now;
+    }
+    m.member_slot_seen_timeline = timeline;
+  }
+  std::set<std::string> permanent;
+  for (const auto& p : c.config.permanent_slots) permanent.insert(p.name);
+  std::set<std::string> existing;
+  for (const auto& s : c.local.pg.slots) existing.insert(s.name);
+  for (const auto& member : c.cluster.members) {
+    std::string slot = pg::SlotNameForMember(member.name);
+    if (member.name == c.me() || member.NoStream() || permanent.count(slot) > 0) continue;
+    if (existing.count(slot) > 0) m.member_slot_seen[slot] = c.local.now;
+  }
+  std::vector<std::string> retained;
+  for (auto it = m.member_slot_seen.begin(); it != m.member_slot_seen.end();) {
+    if (it->second + c.config.member_slots_ttl <= c.local.now) {
+      it = m.member_slot_seen.erase(it);  // dropped below; the controller logs the drop
+    } else {
+      retained.push_back(it->first);
+      ++it;
+    }
+  }
+  return retained;
+}
+
+void ManageSlots(Context& c, const std::vector<std::string>& retained) {
   std::vector<pg::DesiredSlot> wanted;
   if (c.config.use_slots) {
     for (const auto& m : c.cluster.members) {
@@ -233,6 +274,10 @@ void ManageSlots(Context& c) {
       if (upstream != nullptr && upstream->IsRunning() && from != c.me()) continue;  // cascades
       if (m.NoStream()) continue;  // reads the archive, holds no slot
       wanted.push_back({pg::SlotNameForMember(m.name)});
+    }
+    for (const auto& name : retained) {
+      bool listed = std::any_of(wanted.begin(), wanted.end(), [&](const pg::DesiredSlot& w) { return w.name == name; });
+      if (!listed) wanted.push_back({name});
     }
   }
   for (const auto& s : c.config.permanent_slots) {
@@ -369,16 +414,18 @@ std::map<std::string, Lsn> PermanentSlotPositions(const Context& c) {
 
 void PrimaryDuties(Context& c) {
   std::map<std::string, Lsn> slot_positions = PermanentSlotPositions(c);
+  std::vector<std::string> retained = RetainedMemberSlots(c);
   if ((c.local.pg.current_lsn && c.cluster.status.optime != c.local.pg.current_lsn) ||
-      c.cluster.status.slots != slot_positions) {
+      c.cluster.status.slots != slot_positions || c.cluster.status.retain_slots != retained) {
     dcs::ClusterStatus status = c.cluster.status;
     if (c.local.pg.current_lsn) status.optime = c.local.pg.current_lsn;
     status.slots = slot_positions;
+    status.retain_slots = retained;
     c.Do(WriteStatus{status, c.cluster.status.version});
   }
   WriteHistoryIfNeeded(c);
   ManageSynchronousReplication(c);
-  ManageSlots(c);
+  ManageSlots(c, retained);
   if (c.config.failsafe_mode) {
     // Who must confirm, should the DCS go away: every member's REST API, ours included.
     std::map<std::string, std::string> members;

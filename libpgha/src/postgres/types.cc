@@ -67,4 +67,10 @@ std::string SlotNameForMember(const std::string& member_name) {
   return out;
 }
 
+bool IsValidSlotName(const std::string& name) {
+  return !name.empty() && name.size() <= 63 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 }  // namespace pgha::pg

@@ -626,6 +626,55 @@ TEST_CASE("the primary drops a stray physical slot, but not while paused, not on
   });
 }
 
+TEST_CASE("member_slots_ttl: an absent member's slot is kept until the ttl passes, published in retain_slots, and kept by the next primary") {
+  HaConfig ttl = Config();
+  ttl.use_slots = true;
+  ttl.member_slots_ttl = absl::Seconds(60);
+  HaConfig no_ttl = ttl;
+  no_ttl.member_slots_ttl = absl::ZeroDuration();
+  pg::SlotInfo b_slot{"b", "physical", "", "", false, 100};
+  auto present = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica")).Optime(100).c;
+  LocalState seen = Local(Primary(100));
+  seen.pg.slots = {b_slot};
+
+  // b is there with its slot: it is remembered and published.
+  Decision first = Decide(present, seen, ttl);
+  REQUIRE(Actions(first) == "RefreshLock ArmWriteGuard WriteStatus");
+  CHECK(std::get<WriteStatus>(first.actions[2]).status.retain_slots == std::vector<std::string>{"b"});
+
+  // b's member key is gone (a reboot): its slot stays for the ttl, and nothing is rewritten.
+  auto absent = ClusterBuilder().Leader("a").Member(M("a", "primary")).Optime(100).c;
+  absent.status.retain_slots = {"b"};
+  LocalState later = seen;
+  later.memory = first.memory;
+  later.now = seen.now + absl::Seconds(59);
+  CHECK(Actions(Decide(absent, later, ttl)) == "RefreshLock ArmWriteGuard");
+  // Past the ttl: dropped, and no longer published.
+  later.now = seen.now + absl::Seconds(60);
+  Decision expired = Decide(absent, later, ttl);
+  REQUIRE(Actions(expired) == "RefreshLock ArmWriteGuard WriteStatus SyncSlots");
+  CHECK(std::get<WriteStatus>(expired.actions[2]).status.retain_slots.empty());
+  CHECK(std::get<SyncSlots>(expired.actions[3]).drop == std::vector<std::string>{"b"});
+  // member_slots_ttl 0: dropped at once (Patroni 3).
+  Decision at_once = Decide(absent, seen, no_ttl);
+  REQUIRE(Actions(at_once) == "RefreshLock ArmWriteGuard WriteStatus SyncSlots");
+  CHECK(std::get<SyncSlots>(at_once.actions[3]).drop == std::vector<std::string>{"b"});
+
+  // A new primary (another timeline, no memory) creates and keeps what retain_slots names,
+  // but never a slot for itself, nor a name PostgreSQL would refuse.
+  auto promoted = ClusterBuilder().Leader("a").Member(M("a", "primary")).Optime(100).c;
+  promoted.status.retain_slots = {"a", "b", "Not A Slot"};
+  LocalState fresh = Local(Primary(100));
+  fresh.pg.timeline = 2;
+  Decision created = Decide(promoted, fresh, ttl);
+  INFO(Actions(created));
+  REQUIRE(Actions(created) == "RefreshLock ArmWriteGuard WriteStatus SyncSlots");
+  CHECK(std::get<WriteStatus>(created.actions[2]).status.retain_slots == std::vector<std::string>{"b"});
+  const auto& wanted = std::get<SyncSlots>(created.actions[3]).slots;
+  REQUIRE(wanted.size() == 1);
+  CHECK(wanted[0].name == "b");
+}
+
 TEST_CASE("synchronous replication: the GUC first, the sync key after confirmation") {
   HaConfig cfg = Config();
   cfg.synchronous_mode = config::SyncMode::kOn;

@@ -3,8 +3,11 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
 #include "config_files.h"
+#include "pgha/base/process_runner.h"
 #include "pgha/postgres/parameter_check.h"
+#include "temp_dir.h"
 
 namespace pgha::pg {
 namespace {
@@ -90,6 +93,48 @@ TEST_CASE("the installed server's major version is read from its binary") {
   if (::access(postgres.c_str(), X_OK) != 0) return;  // the value checks above need no server
   CHECK(BinaryMajorVersion(postgres) == 15);
   CHECK(BinaryMajorVersion("/nonexistent/postgres") == 0);
+}
+
+TEST_CASE("pgha --validate-config names each parameter the server would refuse, with file, line and column") {
+  const std::string bin_dir = "/usr/lib/postgresql/15/bin";
+  if (::access((bin_dir + "/postgres").c_str(), X_OK) != 0) return;  // needs the binaries only
+  testing::TempDir dir("pgha-validate");
+  std::string path = dir.WriteFile("node.yml", absl::StrCat(R"(scope: demo
+name: pg1
+restapi:
+  listen: 127.0.0.1:8008
+  connect_address: 127.0.0.1:8008
+etcd3:
+  hosts: 127.0.0.1:2379
+bootstrap:
+  dcs:
+    postgresql:
+      parameters:
+        wal_keep_segments: 8
+postgresql:
+  listen: 127.0.0.1:5432
+  connect_address: 127.0.0.1:5432
+  data_dir: /var/lib/postgresql/15/main
+  bin_dir: )", bin_dir, R"(
+  authentication:
+    superuser: {username: postgres, password: x}
+    replication: {username: replicator, password: x}
+  parameters:
+    shared_bufers: 128MB
+    huge_pages: sometimes
+    effective_io_concurrency: 5000
+)"));
+  PosixProcessRunner runner;
+  auto r = runner.Run({.argv = {absl::StrCat(PGHA_BINARY_DIR, "/pgha"), "--validate-config", path},
+                       .timeout = absl::Seconds(60)});
+  REQUIRE(r.ok());
+  INFO(r->output);
+  CHECK(r->exit_code == 0);  // warnings: pgha leaves these out and starts
+  CHECK(r->output.find(path + ":12:9: ") != std::string::npos);   // wal_keep_segments
+  CHECK(r->output.find("wal_keep_size") != std::string::npos);
+  CHECK(r->output.find(path + ":22:5: ") != std::string::npos);   // shared_bufers, unknown
+  CHECK(r->output.find(path + ":23:5: ") != std::string::npos);   // huge_pages: no such value
+  CHECK(r->output.find(path + ":24:5: ") != std::string::npos);   // effective_io_concurrency above 1000
 }
 
 }  // namespace

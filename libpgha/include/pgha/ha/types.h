@@ -32,6 +32,9 @@ struct HaConfig {
   int64_t maximum_lag_on_syncnode = -1;
   // How many entries the history key keeps (the newest); 0: all.
   int max_timelines_history = 0;
+  // How long the primary keeps the slot of a member that went away (Patroni 4's
+  // member_slots_ttl); zero: dropped at once, as Patroni 3.
+  absl::Duration member_slots_ttl = absl::ZeroDuration();
   absl::Duration primary_start_timeout = absl::Seconds(300);
   // In synchronous mode, a primary's stop still running after this is aborted (immediate, then
   // SIGKILL); zero: never (Patroni's primary_stop_timeout).
@@ -110,6 +113,10 @@ struct Memory {
   // did not answer) is tried again only after this: each try asks the leader.
   std::optional<absl::Time> slot_copy_not_before;
   bool demoted_for_dcs = false;     // we stepped down because the DCS was unreachable
+  // member_slots_ttl on the primary: each member slot and when its member was last seen with it.
+  // Seeded from /status retain_slots once per timeline, i.e. when this node became primary.
+  std::map<std::string, absl::Time> member_slot_seen;
+  int member_slot_seen_timeline = 0;
   int64_t last_status_optime = -1;  // what we last wrote to `status`
   int last_history_timeline = 0;
   std::string bootstrap_error;

@@ -119,6 +119,8 @@ struct DesiredSlot {
 // Patroni's slot-name rule for member names: lower case, '-' and '.' become '_', other
 // characters outside [a-z0-9_] become u<hex code>, at most 63 bytes.
 std::string SlotNameForMember(const std::string& member_name);
+// A name PostgreSQL takes for a replication slot: 1 to 63 of [a-z0-9_].
+bool IsValidSlotName(const std::string& name);
 
 }  // namespace pgha::pg
 
