@@ -64,6 +64,11 @@ echo "\$*" >>"$work/callbacks.log"
 EOF
 chmod 755 "$work/post_bootstrap.sh" "$work/callback.sh"
 
+# Every PostgreSQL user connects to other nodes over TLS with the client certificate.
+client_tls="      sslmode: verify-ca
+      sslrootcert: $certs/ca.crt
+      sslcert: $certs/client.crt
+      sslkey: $certs/client.key"
 for i in 0 1 2; do
   cat >"$work/node$i.yml" <<EOF
 scope: production
@@ -124,24 +129,15 @@ postgresql:
     superuser:
       username: postgres
       password: super-secret
-      sslmode: verify-ca
-      sslrootcert: $certs/ca.crt
-      sslcert: $certs/client.crt
-      sslkey: $certs/client.key
+$client_tls
     replication:
       username: replicator
       password: replication-secret
-      sslmode: verify-ca
-      sslrootcert: $certs/ca.crt
-      sslcert: $certs/client.crt
-      sslkey: $certs/client.key
+$client_tls
     rewind:
       username: rewinder
       password: rewind-secret
-      sslmode: verify-ca
-      sslrootcert: $certs/ca.crt
-      sslcert: $certs/client.crt
-      sslkey: $certs/client.key
+$client_tls
   parameters:
     unix_socket_directories: $work/socket$i
     ssl: 'on'

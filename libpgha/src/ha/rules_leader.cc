@@ -223,6 +223,21 @@ void SyncSlotsIfNeeded(Context& c, std::vector<pg::DesiredSlot> wanted) {
   if (needed) c.Do(SyncSlots{std::move(wanted), std::move(drop)});
 }
 
+// The members that stream from the primary, each through its slot: not itself, not one that
+// cascades from a running replica, not one that reads the archive only.
+std::vector<std::string> MemberSlotsOfPrimary(const Context& c) {
+  std::vector<std::string> names;
+  for (const auto& m : c.cluster.members) {
+    if (m.name == c.me()) continue;
+    std::string from = m.ReplicateFrom();
+    const dcs::Member* upstream = from.empty() ? nullptr : c.cluster.FindMember(from);
+    if (upstream != nullptr && upstream->IsRunning() && from != c.me()) continue;  // cascades
+    if (m.NoStream()) continue;  // reads the archive, holds no slot
+    names.push_back(pg::SlotNameForMember(m.name));
+  }
+  return names;
+}
+
 // member_slots_ttl (Patroni 4): the slot of a member whose key went away (a reboot, an upgrade,
 // a replica rebuilt elsewhere) is kept that long after it was last seen, so that the member
 // finds its WAL when it returns. The names go to /status retain_slots, from which a new primary
@@ -243,14 +258,14 @@ std::vector<std::string> RetainedMemberSlots(Context& c) {
     }
     m.member_slot_seen_timeline = timeline;
   }
+  // Only slots this primary serves are remembered: a slot it does not advance (a cascading
+  // member's, made while its upstream was down) must not be kept past its use.
   std::set<std::string> permanent;
   for (const auto& p : c.config.permanent_slots) permanent.insert(p.name);
   std::set<std::string> existing;
   for (const auto& s : c.local.pg.slots) existing.insert(s.name);
-  for (const auto& member : c.cluster.members) {
-    std::string slot = pg::SlotNameForMember(member.name);
-    if (member.name == c.me() || member.NoStream() || permanent.count(slot) > 0) continue;
-    if (existing.count(slot) > 0) m.member_slot_seen[slot] = c.local.now;
+  for (const auto& slot : MemberSlotsOfPrimary(c)) {
+    if (existing.count(slot) > 0 && permanent.count(slot) == 0) m.member_slot_seen[slot] = c.local.now;
   }
   std::vector<std::string> retained;
   for (auto it = m.member_slot_seen.begin(); it != m.member_slot_seen.end();) {
@@ -267,17 +282,14 @@ std::vector<std::string> RetainedMemberSlots(Context& c) {
 void ManageSlots(Context& c, const std::vector<std::string>& retained) {
   std::vector<pg::DesiredSlot> wanted;
   if (c.config.use_slots) {
-    for (const auto& m : c.cluster.members) {
-      if (m.name == c.me()) continue;
-      std::string from = m.ReplicateFrom();
-      const dcs::Member* upstream = from.empty() ? nullptr : c.cluster.FindMember(from);
-      if (upstream != nullptr && upstream->IsRunning() && from != c.me()) continue;  // cascades
-      if (m.NoStream()) continue;  // reads the archive, holds no slot
-      wanted.push_back({pg::SlotNameForMember(m.name)});
-    }
+    for (const auto& name : MemberSlotsOfPrimary(c)) wanted.push_back({name});
+    // Retention is for members that are away: one that is here (now cascading from a replica,
+    // say) has its slot where it streams from, and one here would not be advanced.
+    std::set<std::string> present;
+    for (const auto& m : c.cluster.members) present.insert(pg::SlotNameForMember(m.name));
     for (const auto& name : retained) {
       bool listed = std::any_of(wanted.begin(), wanted.end(), [&](const pg::DesiredSlot& w) { return w.name == name; });
-      if (!listed) wanted.push_back({name});
+      if (!listed && present.count(name) == 0) wanted.push_back({name});
     }
   }
   for (const auto& s : c.config.permanent_slots) {

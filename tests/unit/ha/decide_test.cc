@@ -660,6 +660,19 @@ TEST_CASE("member_slots_ttl: an absent member's slot is kept until the ttl passe
   REQUIRE(Actions(at_once) == "RefreshLock ArmWriteGuard WriteStatus SyncSlots");
   CHECK(std::get<SyncSlots>(at_once.actions[3]).drop == std::vector<std::string>{"b"});
 
+  // A cascading member's slot on the primary (made while its upstream was down) is not one the
+  // primary serves or advances: it is dropped, not retained, even when it was served before.
+  auto cascading = ClusterBuilder().Leader("a").Member(M("a", "primary")).Member(M("b", "replica"))
+                       .Member(M("c", "replica", 100, {{"replicatefrom", "b"}})).Optime(100).c;
+  cascading.status.retain_slots = {"b", "c"};
+  LocalState both = seen;
+  both.pg.slots = {b_slot, {"c", "physical", "", "", false, 100}};
+  both.memory = first.memory;
+  both.memory.member_slot_seen["c"] = seen.now;
+  Decision dropped = Decide(cascading, both, ttl);
+  REQUIRE(Actions(dropped) == "RefreshLock ArmWriteGuard SyncSlots");
+  CHECK(std::get<SyncSlots>(dropped.actions[2]).drop == std::vector<std::string>{"c"});
+
   // A new primary (another timeline, no memory) creates and keeps what retain_slots names,
   // but never a slot for itself, nor a name PostgreSQL would refuse.
   auto promoted = ClusterBuilder().Leader("a").Member(M("a", "primary")).Optime(100).c;
