@@ -220,25 +220,27 @@ ctl list
 sql "$p" "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)" >/dev/null || fail "write on the primary"
 wait_for "the first row on every node" 60 rows_everywhere 1
 
+# Waits for a primary other than node$old with N replicas streaming, sets p to it, and checks
+# that it was called back as the new master.
+moved() { local n; n=$(primary) && [[ $n != "$old" ]] && streaming_replicas "$1"; }
+new_primary() {  # what, streaming replicas
+  wait_for "a new primary after $1, $2 replica(s) streaming over TLS" 180 moved "$2"
+  p=$(primary)
+  echo "$1: node$old -> node$p"
+  wait_for "on_role_change to master on node$p" 60 called_back "node$p on_role_change master production"
+}
+
 # --- switchover through the REST API (client certificate, REST authentication)
 old=$p
 ctl switchover --force || fail "pghactl switchover"
-moved() { local n; n=$(primary) && [[ $n != "$old" ]] && streaming_replicas 2; }
-wait_for "a new primary after the switchover, both replicas streaming over TLS" 180 moved
-p=$(primary)
-echo "switched over: node$old -> node$p"
-wait_for "on_role_change to master on node$p" 60 called_back "node$p on_role_change master production"
+new_primary "the switchover" 2
 sql "$p" "INSERT INTO t VALUES (2)" >/dev/null || fail "write on the new primary"
 wait_for "the second row on every node" 60 rows_everywhere 2
 
 # --- failover: the primary's daemon killed; its fencer stops the writes, another node takes over
 old=$p
 kill -KILL "${daemon_pid[$old]}"
-failed_over() { local n; n=$(primary) && [[ $n != "$old" ]] && streaming_replicas 1; }
-wait_for "a new primary after the primary's daemon was killed" 180 failed_over
-p=$(primary)
-echo "failed over: node$old -> node$p"
-wait_for "on_role_change to master on node$p" 60 called_back "node$p on_role_change master production"
+new_primary "the failover" 1
 sql "$p" "INSERT INTO t VALUES (3)" >/dev/null || fail "write on the primary after the failover"
 # The old primary's daemon comes back: it rejoins as a replica (pg_rewind over TLS if it must).
 start_daemon "$old"
