@@ -152,7 +152,6 @@ int Run(const std::string& config_path) {
   auto controller = pg::MakePostgresController(pg_options);
 
   api::HttpPeerProber prober(tls, cfg.restapi.authentication);
-  ha::ThreadWorker worker;
   std::unique_ptr<ha::Watchdog> watchdog = cfg.watchdog.mode == config::WatchdogMode::kOff
                                                ? ha::MakeNullWatchdog()
                                                : ha::MakeDeviceWatchdog(cfg.watchdog.device);
@@ -160,6 +159,9 @@ int Run(const std::string& config_path) {
   // inherits a listening socket, and is there before this node can become a primary.
   std::unique_ptr<ha::WriteGuard> guard = ha::MakeThreadWriteGuard(GuardOptions(cfg));
   ha::StatusBoard board;
+  // A finished task (initdb, clone, start, rewind) wakes the loop for its next step. Declared
+  // after the board: the worker's thread may still wake it while the worker is destroyed.
+  ha::ThreadWorker worker([&board] { board.Wake(); });
   std::atomic<int64_t> ttl_seconds{effective.dynamic.ttl};
   std::atomic<int64_t> loop_wait_seconds{effective.dynamic.loop_wait};
 

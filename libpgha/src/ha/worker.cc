@@ -4,7 +4,9 @@
 
 namespace pgha::ha {
 
-ThreadWorker::ThreadWorker() { thread_ = std::thread([this] { Run(); }); }
+ThreadWorker::ThreadWorker(std::function<void()> on_finished) : on_finished_(std::move(on_finished)) {
+  thread_ = std::thread([this] { Run(); });
+}
 
 ThreadWorker::~ThreadWorker() {
   {
@@ -48,11 +50,14 @@ void ThreadWorker::Run() {
     }
     absl::Status result = task();
     if (!result.ok()) PGHA_LOG(ERROR) << "task failed: " << result.message();
-    std::lock_guard<std::mutex> lock(mu_);
-    state_.running = false;
-    state_.finished = true;
-    state_.succeeded = result.ok();
-    state_.error = std::string(result.message());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      state_.running = false;
+      state_.finished = true;
+      state_.succeeded = result.ok();
+      state_.error = std::string(result.message());
+    }
+    if (on_finished_) on_finished_();
   }
 }
 

@@ -29,7 +29,10 @@ class Worker {
 // A worker with its own thread.
 class ThreadWorker final : public Worker {
  public:
-  ThreadWorker();
+  // `on_finished` runs on the worker's thread after each task, once Poll reports it finished:
+  // the daemon wakes the HA loop with it, so that the next step of a bootstrap or a rejoin does
+  // not wait out the rest of loop_wait (issue 14).
+  explicit ThreadWorker(std::function<void()> on_finished = nullptr);
   ~ThreadWorker() override;  // waits for a running task
   bool Start(TaskKind kind, std::function<absl::Status()> task) override;
   TaskState Poll() override;
@@ -42,6 +45,7 @@ class ThreadWorker final : public Worker {
   std::function<absl::Status()> pending_;  // guarded by mu_
   TaskState state_;                        // guarded by mu_
   bool stop_ = false;                      // guarded by mu_
+  std::function<void()> on_finished_;
   std::thread thread_;
 };
 
