@@ -126,13 +126,13 @@ absl::StatusOr<HttpResponse> HttpRequest(const std::string& method, const std::s
                                          const std::optional<config::BasicAuth>& auth, const HttpTls& tls) {
   auto u = ParseUrl(url);
   if (!u.ok()) return u.status();
-  std::string origin = absl::StrCat(u->https ? "https://" : "http://",
-                                    u->host.find(':') != std::string::npos ? "[" + u->host + "]" : u->host, ":",
-                                    u->port);
   if (u->https && !tls.keyfile_password.empty() && !tls.certfile.empty()) {
     PGHA_ASSIGN_OR_RETURN(std::unique_ptr<httplib::SSLClient> client, ClientWithEncryptedKey(*u, tls));
     return Send(*client, *u, method, url, body, timeout, auth, tls);
   }
+  std::string origin = absl::StrCat(u->https ? "https://" : "http://",
+                                    u->host.find(':') != std::string::npos ? "[" + u->host + "]" : u->host, ":",
+                                    u->port);
   httplib::Client client(origin, tls.certfile, tls.keyfile);
   return Send(client, *u, method, url, body, timeout, auth, tls);
 }

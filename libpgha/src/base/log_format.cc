@@ -73,16 +73,14 @@ std::string Pad(std::string s, const std::string& flags, int width) {
   return flags.find('-') != std::string::npos ? s + fill : fill + s;
 }
 
-std::string Printf(const std::string& spec, double v) {
-  char buf[512];
-  int n = std::snprintf(buf, sizeof buf, spec.c_str(), v);
-  return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
-}
-
-std::string PrintfInt(const std::string& spec, long long v) {
-  char buf[512];
-  int n = std::snprintf(buf, sizeof buf, spec.c_str(), v);
-  return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+// One number through a printf spec (checked at parse time), as long as the spec's width asks.
+template <typename Number>
+std::string Printf(const std::string& spec, Number v) {
+  int n = std::snprintf(nullptr, 0, spec.c_str(), v);
+  if (n < 0) return std::string();
+  std::string out(static_cast<size_t>(n), '\0');
+  std::snprintf(out.data(), out.size() + 1, spec.c_str(), v);
+  return out;
 }
 
 }  // namespace
@@ -238,7 +236,7 @@ std::string LineFormat::Format(const Record& r) const {
         // Python's %d of a float truncates toward zero.
         long long whole = v.kind == Kind::kFloat ? static_cast<long long>(std::trunc(real)) : v.integer;
         char conversion = f.conversion == 'i' || f.conversion == 'u' ? 'd' : f.conversion;
-        piece = PrintfInt(absl::StrCat(spec, "ll", std::string(1, conversion)), whole);
+        piece = Printf(absl::StrCat(spec, "ll", std::string(1, conversion)), whole);
       }
     }
     out += piece;

@@ -1,5 +1,4 @@
 // Stopping a primary within primary_stop_timeout (see executor.h).
-#include "absl/strings/str_cat.h"
 #include "executor.h"
 #include "pgha/base/log.h"
 

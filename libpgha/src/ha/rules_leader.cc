@@ -260,16 +260,17 @@ std::vector<std::string> RetainedMemberSlots(Context& c) {
   }
   // Only slots this primary serves are remembered: a slot it does not advance (a cascading
   // member's, made while its upstream was down) must not be kept past its use.
-  std::set<std::string> permanent;
-  for (const auto& p : c.config.permanent_slots) permanent.insert(p.name);
   std::set<std::string> existing;
   for (const auto& s : c.local.pg.slots) existing.insert(s.name);
   for (const auto& slot : MemberSlotsOfPrimary(c)) {
-    if (existing.count(slot) > 0 && permanent.count(slot) == 0) m.member_slot_seen[slot] = c.local.now;
+    if (existing.count(slot) > 0) m.member_slot_seen[slot] = c.local.now;
   }
+  // A permanent slot is the configuration's, never a member's to retain.
+  std::set<std::string> permanent;
+  for (const auto& p : c.config.permanent_slots) permanent.insert(p.name);
   std::vector<std::string> retained;
   for (auto it = m.member_slot_seen.begin(); it != m.member_slot_seen.end();) {
-    if (it->second + c.config.member_slots_ttl <= c.local.now) {
+    if (it->second + c.config.member_slots_ttl <= c.local.now || permanent.count(it->first) > 0) {
       it = m.member_slot_seen.erase(it);  // dropped below; the controller logs the drop
     } else {
       retained.push_back(it->first);
@@ -283,13 +284,12 @@ void ManageSlots(Context& c, const std::vector<std::string>& retained) {
   std::vector<pg::DesiredSlot> wanted;
   if (c.config.use_slots) {
     for (const auto& name : MemberSlotsOfPrimary(c)) wanted.push_back({name});
-    // Retention is for members that are away: one that is here (now cascading from a replica,
-    // say) has its slot where it streams from, and one here would not be advanced.
+    // Retention is for members that are away: one that is here has its slot above, or where it
+    // streams from (cascading), and a slot here would not be advanced.
     std::set<std::string> present;
     for (const auto& m : c.cluster.members) present.insert(pg::SlotNameForMember(m.name));
     for (const auto& name : retained) {
-      bool listed = std::any_of(wanted.begin(), wanted.end(), [&](const pg::DesiredSlot& w) { return w.name == name; });
-      if (!listed && present.count(name) == 0) wanted.push_back({name});
+      if (present.count(name) == 0) wanted.push_back({name});
     }
   }
   for (const auto& s : c.config.permanent_slots) {

@@ -48,12 +48,19 @@ std::optional<Lsn> Observation::WalPosition() const {
   return receive_lsn ? receive_lsn : replay_lsn;
 }
 
+namespace {
+
+// What PostgreSQL allows in a replication slot name.
+bool IsSlotNameChar(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+
+}  // namespace
+
 std::string SlotNameForMember(const std::string& member_name) {
   std::string out;
   for (char raw : member_name) {
     unsigned char c = static_cast<unsigned char>(raw);
     if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
+    if (IsSlotNameChar(c)) {
       out.push_back(static_cast<char>(c));
     } else if (c == '-' || c == '.') {
       out.push_back('_');
@@ -68,9 +75,8 @@ std::string SlotNameForMember(const std::string& member_name) {
 }
 
 bool IsValidSlotName(const std::string& name) {
-  return !name.empty() && name.size() <= 63 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
+  return !name.empty() && name.size() <= 63 &&
+         std::all_of(name.begin(), name.end(), [](char c) { return IsSlotNameChar(static_cast<unsigned char>(c)); });
 }
 
 }  // namespace pgha::pg
