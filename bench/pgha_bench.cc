@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cluster_harness.h"
+#include "figures.h"
 #include "wait.h"
 
 namespace pgha::bench {
@@ -83,41 +84,6 @@ absl::Duration Gap(const std::vector<absl::Time>& commits, absl::Time event) {
     previous = t;
   }
   return longest;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-struct ProcStat {
-  int64_t rss_kb = 0;
-  int64_t anon_kb = 0;  // RssAnon: memory of this process alone (the rest is shared libraries)
-  int64_t cpu_ticks = 0;
-};
-
-ProcStat ReadProc(pid_t pid) {
-  ProcStat s;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      std::istringstream in(line.substr(6));
-      in >> s.rss_kb;
-    } else if (line.rfind("RssAnon:", 0) == 0) {
-      std::istringstream in(line.substr(8));
-      in >> s.anon_kb;
-    }
-  }
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = all.rfind(')');
-  std::istringstream rest(all.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14 || i == 15) s.cpu_ticks += std::stoll(field);  // utime, stime
-  }
-  return s;
 }
 
 std::optional<int> NewPrimary(ClusterHarness& c, int old) {
@@ -243,11 +209,9 @@ void FootprintAndIdleCpu() {
   const absl::Duration window = absl::Seconds(60);
   absl::Time until = absl::Now() + window;
   WaitFor([&] { return absl::Now() >= until; }, window + absl::Seconds(5), absl::Seconds(1));
-  long ticks = sysconf(_SC_CLK_TCK);
   for (int i = 0; i < c.size(); ++i) {
     ProcStat after = ReadProc(c.DaemonPid(i));
-    double cpu =
-        100.0 * (after.cpu_ticks - before[i].cpu_ticks) / ticks / absl::ToDoubleSeconds(window);
+    double cpu = 100.0 * CpuSeconds(before[i], after) / absl::ToDoubleSeconds(window);
     std::printf(
         "%s: RSS %.1f MiB (own, not shared libraries: %.1f MiB), idle CPU %.3f %% over %.0f s "
         "(loop_wait 10)\n",

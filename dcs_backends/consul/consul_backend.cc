@@ -1,10 +1,22 @@
 // DcsBackend over Consul's HTTP API: sessions for the TTL, /v1/txn for every conditional write.
+//
+// At idle a node costs the agent one request per HA cycle, the session renewal: a prefix someone
+// waits on (the HA loop's watcher) is followed by one long blocking query (consul_follower.h),
+// default reads of it are answered from that copy while the last renewal was answered, and the
+// leader lock's refresh is the renewal when the copy shows the lock ours on the live session (only
+// its holder deletes it; the session keeps it).
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "consul_follower.h"
 #include "consul_http.h"
 #include "consul_kv.h"
 #include "consul_session.h"
@@ -36,7 +48,8 @@ class ConsulBackend final : public dcs::DcsBackend {
  public:
   ConsulBackend(consul::HttpOptions http, consul::SessionOptions session, std::string consistency,
                 absl::Duration ttl, absl::Duration retry_timeout)
-      : http_(std::move(http), retry_timeout),
+      : http_options_(http),
+        http_(std::move(http), retry_timeout),
         sessions_(&http_, std::move(session), ttl),
         consistency_(std::move(consistency)) {}
 
@@ -46,12 +59,19 @@ class ConsulBackend final : public dcs::DcsBackend {
   }
 
   absl::StatusOr<RawSnapshot> Load(const std::string& prefix, ReadMode mode) override {
+    if (mode == ReadMode::kDefault) {
+      if (std::optional<HttpResponse> copy = FromCopy(prefix)) return ToSnapshot(prefix, *copy);
+    }
     const absl::Time deadline = http_.Deadline();
     Query query = {{"recurse", ""}};
     AddConsistency(&query, mode);
     PGHA_ASSIGN_OR_RETURN(HttpResponse r,
                           http_.Send(Method::kGet, KvPath(consul::ToConsulKey(prefix)), query, "",
                                      /*idempotent=*/true, deadline));
+    return ToSnapshot(prefix, r);
+  }
+
+  static absl::StatusOr<RawSnapshot> ToSnapshot(const std::string& prefix, const HttpResponse& r) {
     RawSnapshot snapshot;
     snapshot.revision = r.index;
     if (r.status == 404) return snapshot;  // nothing under the prefix
@@ -81,7 +101,7 @@ class ConsulBackend final : public dcs::DcsBackend {
     PGHA_ASSIGN_OR_RETURN(TxnOutcome out, binding == Binding::kSession
                                               ? RunWithSession(ops, deadline)
                                               : RunTxn(ops, deadline));
-    if (out.committed) return consul::ResultIndex(out, k);
+    if (out.committed) return Written(key, consul::ResultIndex(out, k));
     return Failure(out, key, absl::AlreadyExistsError(absl::StrCat(key, " already exists")));
   }
 
@@ -104,7 +124,7 @@ class ConsulBackend final : public dcs::DcsBackend {
     PGHA_ASSIGN_OR_RETURN(TxnOutcome out, binding == Binding::kSession
                                               ? RunWithSession(ops, deadline)
                                               : RunTxn(ops, deadline));
-    if (out.committed) return consul::ResultIndex(out, k);
+    if (out.committed) return Written(key, consul::ResultIndex(out, k));
     return Failure(out, key,
                    absl::AbortedError(absl::StrCat(key, " changed since version ", expected)));
   }
@@ -116,7 +136,7 @@ class ConsulBackend final : public dcs::DcsBackend {
     if (binding == Binding::kPersistent) {
       // A plain set keeps the key's lock holder, if any (Consul's semantics).
       PGHA_ASSIGN_OR_RETURN(TxnOutcome out, RunTxn({{"set", k, value}}, deadline));
-      if (out.committed) return consul::ResultIndex(out, k);
+      if (out.committed) return Written(key, consul::ResultIndex(out, k));
       return Failure(out, key, absl::UnknownError(absl::StrCat("consul refused to write ", key)));
     }
     PGHA_ASSIGN_OR_RETURN(TxnOutcome out, RunWithSession({{"lock", k, value}}, deadline));
@@ -125,7 +145,7 @@ class ConsulBackend final : public dcs::DcsBackend {
       // does for its member key, delete it and acquire it for our session, here in one step.
       PGHA_ASSIGN_OR_RETURN(out, RunWithSession({{"delete", k}, {"lock", k, value}}, deadline));
     }
-    if (out.committed) return consul::ResultIndex(out, k);
+    if (out.committed) return Written(key, consul::ResultIndex(out, k));
     return Failure(out, key, absl::AbortedError(absl::StrCat("could not acquire ", key)));
   }
 
@@ -135,7 +155,10 @@ class ConsulBackend final : public dcs::DcsBackend {
     if (expected != dcs::kNoVersion) {
       PGHA_ASSIGN_OR_RETURN(TxnOutcome out,
                             RunTxn({{"check-index", k, "", expected}, {"delete", k}}, deadline));
-      if (out.committed) return absl::OkStatus();
+      if (out.committed) {
+        Deleted(key);
+        return absl::OkStatus();
+      }
     }
     // Tell "gone" from "changed" for the caller.
     PGHA_ASSIGN_OR_RETURN(std::optional<KvEntry> now, GetKey(k, deadline));
@@ -149,11 +172,19 @@ class ConsulBackend final : public dcs::DcsBackend {
     if (k.empty()) return absl::InvalidArgumentError("refusing to delete every key in Consul");
     PGHA_ASSIGN_OR_RETURN(HttpResponse r, http_.Send(Method::kDelete, KvPath(k), {{"recurse", ""}},
                                                      "", /*idempotent=*/false, deadline));
-    if (r.status == 200) return absl::OkStatus();
+    if (r.status == 200) {
+      Deleted(prefix);
+      return absl::OkStatus();
+    }
     return consul::StatusFromResponse("consul kv delete " + prefix, r);
   }
 
-  absl::Status KeepAlive() override { return sessions_.KeepAlive(http_.Deadline()); }
+  absl::Status KeepAlive() override {
+    absl::Status renewed = sessions_.KeepAlive(http_.Deadline());
+    std::lock_guard<std::mutex> lock(mu_);
+    session_answered_ = renewed.ok();
+    return renewed;
+  }
 
   std::string SessionId() const override { return sessions_.id(); }
 
@@ -161,6 +192,9 @@ class ConsulBackend final : public dcs::DcsBackend {
                                       Version expected) override {
     const absl::Time deadline = http_.Deadline();
     PGHA_ASSIGN_OR_RETURN(std::string session, sessions_.Ensure(deadline));
+    // The caller has just renewed the session (backend.h): if the copy shows the lock ours, at
+    // the version read, on that session, the renewal kept it and nothing needs to be asked.
+    if (CopyShowsLock(key, holder, expected, session)) return expected;
     const std::string k = consul::ToConsulKey(key);
     PGHA_ASSIGN_OR_RETURN(std::optional<KvEntry> now, GetKey(k, deadline));
     if (!now || now->modify_index != expected || now->value != holder) {
@@ -176,7 +210,7 @@ class ConsulBackend final : public dcs::DcsBackend {
         TxnOutcome out,
         RunWithSession({{"check-index", k, "", expected}, {"delete", k}, {"lock", k, holder}},
                        deadline));
-    if (out.committed) return consul::ResultIndex(out, k);
+    if (out.committed) return Written(key, consul::ResultIndex(out, k));
     return Failure(out, key,
                    absl::AbortedError(absl::StrCat("the leader lock ", key, " is no longer ours")));
   }
@@ -195,34 +229,28 @@ class ConsulBackend final : public dcs::DcsBackend {
                                                      {{"cas", absl::StrCat(expected)}}, "",
                                                      /*idempotent=*/false, deadline));
     if (r.status != 200) return consul::StatusFromResponse("consul kv delete " + key, r);
-    if (absl::StripAsciiWhitespace(r.body) == "true") return absl::OkStatus();
+    if (absl::StripAsciiWhitespace(r.body) == "true") {
+      Deleted(key);
+      return absl::OkStatus();
+    }
     return absl::AbortedError(absl::StrCat("the leader lock ", key, " changed"));
   }
 
   absl::StatusOr<bool> WaitForChange(const std::string& prefix, int64_t since,
                                      absl::Duration timeout) override {
-    const absl::Time deadline = MonotonicNow() + timeout;
-    const std::string path = KvPath(consul::ToConsulKey(prefix));
-    while (true) {
-      absl::Duration left = deadline - MonotonicNow();
-      if (left <= absl::ZeroDuration()) return false;
-      Query query = {
-          {"recurse", ""}, {"index", absl::StrCat(since)}, {"wait", consul::GoDuration(left)}};
-      AddConsistency(&query, ReadMode::kDefault);
-      absl::StatusOr<HttpResponse> r = http_.BlockingGet(path, query, left);
-      if (r.ok() && (r->status == 200 || r->status == 404)) {
-        if (r->index > since) return true;
-        // An index that went backwards means the store was reset or restored: re-read.
-        if (r->index > 0 && r->index < since) return true;
-        continue;  // the wait ended without a change
+    consul::PrefixFollower* follower = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& followed = followed_[prefix];
+      if (!followed.follower) {
+        Query consistency;
+        AddConsistency(&consistency, ReadMode::kDefault);
+        followed.follower = std::make_unique<consul::PrefixFollower>(
+            http_options_, KvPath(consul::ToConsulKey(prefix)), std::move(consistency));
       }
-      if (r.ok() && r->status >= 400 && r->status < 500 && r->status != 429) {
-        return consul::StatusFromResponse("consul watch " + prefix, *r);
-      }
-      // The agent is unreachable or busy: try again shortly, until the deadline.
-      absl::Duration pause = std::min(absl::Milliseconds(300), deadline - MonotonicNow());
-      if (pause > absl::ZeroDuration()) absl::SleepFor(pause);
+      follower = followed.follower.get();
     }
+    return follower->WaitForChange(since, timeout);
   }
 
   absl::Status CloseSession() override { return sessions_.Destroy(http_.Deadline()); }
@@ -233,6 +261,58 @@ class ConsulBackend final : public dcs::DcsBackend {
       query->emplace_back("consistent", "");
     } else if (consistency_ == "stale") {
       query->emplace_back("stale", "");
+    }
+  }
+
+  // The followed prefix's copy, once it shows our own writes, while the last renewal was answered.
+  std::optional<HttpResponse> FromCopy(const std::string& prefix) {
+    consul::PrefixFollower* follower = nullptr;
+    int64_t own_writes = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = followed_.find(prefix);
+      if (!session_answered_ || it == followed_.end()) return std::nullopt;
+      follower = it->second.follower.get();
+      own_writes = it->second.own_writes;
+    }
+    absl::Duration left = http_.Deadline() - MonotonicNow();
+    return follower->Listing(own_writes, std::clamp(left, absl::ZeroDuration(), absl::Seconds(1)));
+  }
+
+  bool CopyShowsLock(const std::string& key, const std::string& holder, Version expected,
+                     const std::string& session) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!session_answered_) return false;
+    for (const auto& [prefix, followed] : followed_) {
+      if (!absl::StartsWith(key, prefix)) continue;
+      std::optional<HttpResponse> copy = followed.follower->Listing(followed.own_writes, absl::ZeroDuration());
+      if (!copy || copy->status != 200) return false;
+      auto entries = consul::ParseEntries(copy->body);
+      if (!entries.ok()) return false;
+      const std::string k = consul::ToConsulKey(key);
+      for (const KvEntry& e : *entries) {
+        if (e.key == k) return e.modify_index == expected && e.value == holder && e.session == session;
+      }
+      return false;
+    }
+    return false;
+  }
+
+  // A copy must not serve a read that misses a write of ours (read-your-writes).
+  Version Written(const std::string& key, Version index) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [prefix, followed] : followed_) {
+      if (absl::StartsWith(key, prefix)) followed.own_writes = std::max(followed.own_writes, index);
+    }
+    return index;
+  }
+  // A delete returns no index: the copy must move past the one it has now.
+  void Deleted(const std::string& key_or_prefix) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [prefix, followed] : followed_) {
+      if (!absl::StartsWith(key_or_prefix, prefix) && !absl::StartsWith(prefix, key_or_prefix)) continue;
+      std::optional<HttpResponse> copy = followed.follower->Listing(0, absl::ZeroDuration());
+      followed.own_writes = std::max(followed.own_writes, (copy ? copy->index : 0) + 1);
     }
   }
 
@@ -288,9 +368,18 @@ class ConsulBackend final : public dcs::DcsBackend {
     return otherwise;
   }
 
+  struct Followed {
+    std::unique_ptr<consul::PrefixFollower> follower;
+    int64_t own_writes = 0;  // the index our latest write under the prefix needs the copy to reach
+  };
+
+  const consul::HttpOptions http_options_;  // for followers, which own their transports
   consul::HttpTransport http_;
   consul::SessionManager sessions_;
   const std::string consistency_;
+  std::mutex mu_;
+  bool session_answered_ = false;             // guarded by mu_: the last renewal was answered
+  std::map<std::string, Followed> followed_;  // guarded by mu_
 };
 
 std::string SessionName(const ConsulSessionName& name) {

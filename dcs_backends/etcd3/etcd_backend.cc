@@ -1,4 +1,12 @@
 // DcsBackend over etcd v3: leases for sessions, Txn for every compare-and-set.
+//
+// At idle a node costs etcd one request per HA cycle, as with Patroni: the lease keep-alive, a
+// message on one long-lived stream. A prefix someone waits on (WaitForChange: the HA loop's
+// watcher) is kept in a watch-maintained copy, and default reads of it are served from there
+// while the last keep-alive was answered (a silent etcd must not look like an idle one). The
+// leader lock's refresh is the keep-alive too, when the copy shows the lock ours on the live
+// lease: only its holder ever deletes it, and the lease keeps it.
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -6,12 +14,15 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
 #include "etcd_connection.h"
-#include "etcd_watcher.h"
+#include "keepalive_stream.h"
 #include "pgha/backends/etcd3.h"
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
 #include "pgha/base/status_macros.h"
+#include "pgha/dcs/call_budget.h"
+#include "prefix_cache.h"
 #include "srv_lookup.h"
 
 namespace pgha::backends {
@@ -24,15 +35,14 @@ using dcs::ReadMode;
 using dcs::Version;
 using etcd::Connection;
 using etcd::Endpoint;
+using etcd::LeaseHex;
 using etcd::PrefixEnd;
 using etcdserverpb::Compare;
-
-std::string LeaseHex(int64_t id) { return absl::StrFormat("%x", static_cast<uint64_t>(id)); }
 
 class EtcdBackend final : public dcs::DcsBackend {
  public:
   EtcdBackend(etcd::ConnectionOptions options, absl::Duration ttl)
-      : connection_(std::move(options)), ttl_(ttl) {}
+      : connection_(std::move(options)), keepalive_(&connection_), ttl_(ttl) {}
 
   void SetTimeouts(absl::Duration ttl, absl::Duration retry_timeout) override {
     connection_.SetRetryTimeout(retry_timeout);
@@ -41,6 +51,9 @@ class EtcdBackend final : public dcs::DcsBackend {
   }
 
   absl::StatusOr<RawSnapshot> Load(const std::string& prefix, ReadMode mode) override {
+    if (mode == ReadMode::kDefault) {
+      if (std::optional<RawSnapshot> cached = FromCopy(prefix)) return *std::move(cached);
+    }
     etcdserverpb::RangeRequest req;
     req.set_key(prefix);
     req.set_range_end(PrefixEnd(prefix));
@@ -60,6 +73,7 @@ class EtcdBackend final : public dcs::DcsBackend {
     PGHA_ASSIGN_OR_RETURN(etcdserverpb::TxnResponse resp,
                           PutIf(key, value, binding, dcs::kNoVersion));
     if (!resp.succeeded()) return absl::AlreadyExistsError(absl::StrCat(key, " already exists"));
+    NoteWrite(key, resp.header().revision());
     return resp.header().revision();
   }
 
@@ -69,6 +83,7 @@ class EtcdBackend final : public dcs::DcsBackend {
     if (!resp.succeeded()) {
       return absl::AbortedError(absl::StrCat(key, " changed since version ", expected));
     }
+    NoteWrite(key, resp.header().revision());
     return resp.header().revision();
   }
 
@@ -86,7 +101,10 @@ class EtcdBackend final : public dcs::DcsBackend {
       absl::Status s = connection_.Run("etcd put", false, [&](Endpoint& e, grpc::ClientContext& ctx) {
         return e.kv->Put(&ctx, req, &resp);
       });
-      if (s.ok()) return resp.header().revision();
+      if (s.ok()) {
+        NoteWrite(key, resp.header().revision());
+        return resp.header().revision();
+      }
       if (!LeaseVanished(s, req.lease()) || attempt > 0) return s;
     }
   }
@@ -98,7 +116,10 @@ class EtcdBackend final : public dcs::DcsBackend {
     del->set_key(key);
     txn.add_failure()->mutable_request_range()->set_key(key);
     PGHA_ASSIGN_OR_RETURN(etcdserverpb::TxnResponse resp, RunTxn(txn));
-    if (resp.succeeded()) return absl::OkStatus();
+    if (resp.succeeded()) {
+      NoteWrite(key, resp.header().revision());
+      return absl::OkStatus();
+    }
     if (resp.responses_size() > 0 && resp.responses(0).response_range().kvs_size() == 0) {
       return absl::NotFoundError(absl::StrCat(key, " does not exist"));
     }
@@ -117,7 +138,10 @@ class EtcdBackend final : public dcs::DcsBackend {
     txn.add_success()->mutable_request_delete_range()->set_key(key);
     txn.add_failure()->mutable_request_range()->set_key(key);
     PGHA_ASSIGN_OR_RETURN(etcdserverpb::TxnResponse resp, RunTxn(txn));
-    if (resp.succeeded()) return absl::OkStatus();
+    if (resp.succeeded()) {
+      NoteWrite(key, resp.header().revision());
+      return absl::OkStatus();
+    }
     if (resp.responses_size() > 0 && resp.responses(0).response_range().kvs_size() == 0) {
       return absl::NotFoundError(absl::StrCat(key, " does not exist"));
     }
@@ -129,9 +153,11 @@ class EtcdBackend final : public dcs::DcsBackend {
     req.set_key(prefix);
     req.set_range_end(PrefixEnd(prefix));
     etcdserverpb::DeleteRangeResponse resp;
-    return connection_.Run("etcd delete range", false, [&](Endpoint& e, grpc::ClientContext& ctx) {
+    PGHA_RETURN_IF_ERROR(connection_.Run("etcd delete range", false, [&](Endpoint& e, grpc::ClientContext& ctx) {
       return e.kv->DeleteRange(&ctx, req, &resp);
-    });
+    }));
+    NoteWrite(prefix, resp.header().revision());
+    return absl::OkStatus();
   }
 
   absl::Status KeepAlive() override {
@@ -140,28 +166,22 @@ class EtcdBackend final : public dcs::DcsBackend {
       std::lock_guard<std::mutex> lock(mu_);
       lease = lease_id_;
     }
-    if (lease == 0) return EnsureLease().status();
-    etcdserverpb::LeaseKeepAliveResponse resp;
-    PGHA_RETURN_IF_ERROR(connection_.Run("etcd lease keep-alive", true,
-                                         [&](Endpoint& e, grpc::ClientContext& ctx) {
-      auto stream = e.lease->LeaseKeepAlive(&ctx);
-      etcdserverpb::LeaseKeepAliveRequest req;
-      req.set_id(lease);
-      bool ok = stream->Write(req) && stream->Read(&resp);
-      stream->WritesDone();
-      ctx.TryCancel();
-      grpc::Status s = stream->Finish();
-      if (ok) return grpc::Status::OK;
-      return s.ok() || s.error_code() == grpc::StatusCode::CANCELLED
-                 ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "keep-alive stream closed")
-                 : s;
-    }));
+    if (lease == 0) {
+      absl::Status granted = EnsureLease().status();
+      std::lock_guard<std::mutex> lock(mu_);
+      session_answered_ = granted.ok();
+      return granted;
+    }
+    absl::StatusOr<int64_t> ttl =
+        keepalive_.KeepAlive(lease, dcs::CallDeadline(connection_.retry_timeout()));
     std::lock_guard<std::mutex> lock(mu_);
+    session_answered_ = ttl.ok();
+    if (!ttl.ok()) return ttl.status();
     // A keep-alive on an expired lease is not an error: it answers TTL 0.
-    if (resp.ttl() <= 0 && lease_id_ == lease) {
+    if (*ttl <= 0 && lease_id_ == lease) {
       PGHA_LOG(WARNING) << "etcd lease " << LeaseHex(lease) << " expired; its keys are gone";
       lease_id_ = 0;
-    } else if (lease_id_ == lease && absl::Seconds(resp.ttl()) != ttl_) {
+    } else if (lease_id_ == lease && absl::Seconds(*ttl) != ttl_) {
       // The TTL changed in the dynamic configuration: the next session-bound write uses a new
       // lease; the old one simply expires (revoking it would drop the leader lock at once).
       lease_id_ = 0;
@@ -177,6 +197,9 @@ class EtcdBackend final : public dcs::DcsBackend {
   absl::StatusOr<Version> RefreshLock(const std::string& key, const std::string& holder,
                                       Version expected) override {
     PGHA_ASSIGN_OR_RETURN(int64_t lease, EnsureLease());
+    // The caller has just renewed the session (backend.h): if the copy shows the lock ours, at
+    // the version read, on that lease, the renewal kept it and nothing needs to be asked.
+    if (CopyShowsLock(key, holder, expected, lease)) return expected;
     // Still ours, at the version we read, on our current lease: nothing to write.
     etcdserverpb::TxnRequest check;
     AddModCompare(&check, key, expected);
@@ -209,14 +232,14 @@ class EtcdBackend final : public dcs::DcsBackend {
 
   absl::StatusOr<bool> WaitForChange(const std::string& prefix, int64_t since,
                                      absl::Duration timeout) override {
-    etcd::Watcher* watcher = nullptr;
+    etcd::PrefixCache* copy = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      auto& slot = watchers_[prefix];
-      if (!slot) slot = std::make_unique<etcd::Watcher>(&connection_, prefix, since + 1);
-      watcher = slot.get();
+      auto& followed = followed_[prefix];
+      if (!followed.copy) followed.copy = std::make_unique<etcd::PrefixCache>(&connection_, prefix, since);
+      copy = followed.copy.get();
     }
-    return watcher->WaitForChange(since, timeout);
+    return copy->WaitForChange(since, timeout);
   }
 
   absl::Status CloseSession() override {
@@ -239,10 +262,49 @@ class EtcdBackend final : public dcs::DcsBackend {
 
   ~EtcdBackend() override {
     std::lock_guard<std::mutex> lock(mu_);
-    watchers_.clear();
+    followed_.clear();
   }
 
  private:
+  // What a followed prefix's copy serves: the prefix, once it shows our own writes, while the
+  // last keep-alive was answered.
+  std::optional<RawSnapshot> FromCopy(const std::string& prefix) {
+    etcd::PrefixCache* copy = nullptr;
+    int64_t own_writes = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = followed_.find(prefix);
+      if (!session_answered_ || it == followed_.end()) return std::nullopt;
+      copy = it->second.copy.get();
+      own_writes = it->second.own_writes;
+    }
+    absl::Duration left = dcs::CallDeadline(connection_.retry_timeout()) - MonotonicNow();
+    return copy->Snapshot(own_writes, std::clamp(left, absl::ZeroDuration(), absl::Seconds(1)));
+  }
+
+  bool CopyShowsLock(const std::string& key, const std::string& holder, Version expected,
+                     int64_t lease) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!session_answered_) return false;
+    for (const auto& [prefix, followed] : followed_) {
+      if (!absl::StartsWith(key, prefix)) continue;
+      auto found = followed.copy->Find(key, followed.own_writes);
+      return found && found->found && found->value.mod_revision == expected &&
+             found->value.value == holder && found->value.lease == lease;
+    }
+    return false;
+  }
+
+  // A copy must not serve a read that misses a write this process made (read-your-writes).
+  void NoteWrite(const std::string& key_or_prefix, int64_t revision) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [prefix, followed] : followed_) {
+      if (absl::StartsWith(key_or_prefix, prefix) || absl::StartsWith(prefix, key_or_prefix)) {
+        followed.own_writes = std::max(followed.own_writes, revision);
+      }
+    }
+  }
+
   static RawEntry ToEntry(const mvccpb::KeyValue& kv) {
     RawEntry e;
     e.key = kv.key();
@@ -319,11 +381,18 @@ class EtcdBackend final : public dcs::DcsBackend {
     return lease_id_;
   }
 
+  struct Followed {
+    std::unique_ptr<etcd::PrefixCache> copy;
+    int64_t own_writes = 0;  // the revision of our latest write under the prefix
+  };
+
   Connection connection_;
+  etcd::KeepAliveStream keepalive_;
   mutable std::mutex mu_;
-  absl::Duration ttl_;     // guarded by mu_
-  int64_t lease_id_ = 0;   // guarded by mu_
-  std::map<std::string, std::unique_ptr<etcd::Watcher>> watchers_;  // guarded by mu_
+  absl::Duration ttl_;             // guarded by mu_
+  int64_t lease_id_ = 0;           // guarded by mu_
+  bool session_answered_ = false;  // guarded by mu_: the last keep-alive (or grant) was answered
+  std::map<std::string, Followed> followed_;  // guarded by mu_
 };
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "pgha/base/clock.h"
 #include "pgha/base/log.h"
@@ -12,14 +13,6 @@
 
 namespace pgha::backends::etcd {
 namespace {
-
-// gRPC takes system_clock deadlines; ours are monotonic: convert through the time left.
-std::chrono::system_clock::time_point ToChrono(absl::Time monotonic_deadline) {
-  absl::Duration left = std::max(absl::ZeroDuration(), monotonic_deadline - MonotonicNow());
-  left = std::min(left, absl::Hours(24));  // an infinite deadline stays representable
-  return std::chrono::system_clock::now() +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(absl::ToChronoNanoseconds(left));
-}
 
 bool IsTransportFailure(const grpc::Status& s) {
   return s.error_code() == grpc::StatusCode::UNAVAILABLE ||
@@ -42,6 +35,16 @@ std::string StripScheme(std::string url) {
 }
 
 }  // namespace
+
+// gRPC takes system_clock deadlines; ours are monotonic: convert through the time left.
+std::chrono::system_clock::time_point ToGrpcDeadline(absl::Time monotonic_deadline) {
+  absl::Duration left = std::max(absl::ZeroDuration(), monotonic_deadline - MonotonicNow());
+  left = std::min(left, absl::Hours(24));  // an infinite deadline stays representable
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(absl::ToChronoNanoseconds(left));
+}
+
+std::string LeaseHex(int64_t id) { return absl::StrFormat("%x", static_cast<uint64_t>(id)); }
 
 absl::Status ToStatus(const std::string& what, const grpc::Status& s) {
   std::string message = absl::StrCat(what, ": ", s.error_message());
@@ -131,7 +134,7 @@ void Connection::AddAuth(grpc::ClientContext& ctx) {
 
 absl::Status Connection::Authenticate(Endpoint& endpoint) {
   grpc::ClientContext ctx;
-  ctx.set_deadline(ToChrono(dcs::CallDeadline(retry_timeout())));
+  ctx.set_deadline(ToGrpcDeadline(dcs::CallDeadline(retry_timeout())));
   etcdserverpb::AuthenticateRequest req;
   req.set_name(options_.username);
   req.set_password(options_.password);
@@ -146,7 +149,7 @@ absl::Status Connection::Authenticate(Endpoint& endpoint) {
 void Connection::DiscoverMembers(Endpoint& endpoint) {
   grpc::ClientContext ctx;
   AddAuth(ctx);
-  ctx.set_deadline(ToChrono(MonotonicNow() + absl::Seconds(2)));
+  ctx.set_deadline(ToGrpcDeadline(MonotonicNow() + absl::Seconds(2)));
   etcdserverpb::MemberListRequest req;
   etcdserverpb::MemberListResponse resp;
   if (!endpoint.cluster->MemberList(&ctx, req, &resp).ok()) return;
@@ -185,7 +188,7 @@ absl::Status Connection::Run(const std::string& what, bool may_resend, const Cal
     std::shared_ptr<Endpoint> endpoint = Current();
     // Connect first, so that an endpoint that is down is skipped before a write is sent.
     absl::Time connect_by = std::min(deadline, now + absl::Milliseconds(connect_failures < 3 ? 1000 : 300));
-    if (!endpoint->channel->WaitForConnected(ToChrono(connect_by))) {
+    if (!endpoint->channel->WaitForConnected(ToGrpcDeadline(connect_by))) {
       last_error = absl::StrCat("cannot connect to ", endpoint->address);
       ++connect_failures;
       Rotate(endpoint);
@@ -209,7 +212,7 @@ absl::Status Connection::Run(const std::string& what, bool may_resend, const Cal
     if (discover) DiscoverMembers(*endpoint);
     grpc::ClientContext ctx;
     AddAuth(ctx);
-    ctx.set_deadline(ToChrono(deadline));
+    ctx.set_deadline(ToGrpcDeadline(deadline));
     grpc::Status s = call(*endpoint, ctx);
     if (s.ok()) return absl::OkStatus();
     if (IsAuthFailure(s) && !options_.username.empty() && !reauthenticated) {

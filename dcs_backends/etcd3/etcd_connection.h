@@ -76,6 +76,12 @@ class Connection {
 // etcd's gRPC status mapped to what the caller should do (see dcs/backend.h).
 absl::Status ToStatus(const std::string& what, const grpc::Status& status);
 
+// gRPC's deadline (system clock) for a monotonic deadline.
+std::chrono::system_clock::time_point ToGrpcDeadline(absl::Time monotonic_deadline);
+
+// A lease id as it appears in RawEntry::session.
+std::string LeaseHex(int64_t id);
+
 }  // namespace pgha::backends::etcd
 
 #endif  // PGHA_BACKENDS_ETCD3_ETCD_CONNECTION_H_

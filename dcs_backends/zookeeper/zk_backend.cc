@@ -1,6 +1,11 @@
 // DcsBackend over ZooKeeper: ephemeral znodes for session-bound keys, one-shot watches (re-armed
 // by every Load) for WaitForChange.
 //
+// At idle a node costs ZooKeeper one request per HA cycle (the keep-alive's round trip), as
+// Patroni's cached cluster view does: a default read is answered with the previous read's tree
+// while no watch fired since that read began and no write of ours came after it, because every
+// znode that read saw carries a one-shot watch that a change would have fired.
+//
 // A key's Version is its znode's mzxid, the zxid of its last write: unlike the data version, it
 // never repeats when the znode is deleted and re-created (the sync key, the leader lock), so a
 // view of an earlier incarnation cannot win a compare. A compare reads the znode's Stat, checks
@@ -9,6 +14,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -52,6 +58,13 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
   }
 
   absl::StatusOr<RawSnapshot> Load(const std::string& prefix, ReadMode mode) override {
+    if (mode == ReadMode::kDefault) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (session_answered_ && last_read_ && last_read_->prefix == prefix &&
+          last_read_->snapshot.revision == changes_->Value()) {
+        return last_read_->snapshot;
+      }
+    }
     absl::Time deadline = Deadline();
     while (true) {
       PGHA_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, sessions_.Acquire(deadline));
@@ -66,6 +79,8 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
         auto entries = zk::ReadTree(*session, prefix, deadline);
         if (entries.ok()) {
           snapshot.entries = std::move(*entries);
+          std::lock_guard<std::mutex> lock(mu_);
+          last_read_ = LastRead{prefix, snapshot};
           return snapshot;
         }
         status = entries.status();
@@ -78,6 +93,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
 
   absl::StatusOr<Version> Create(const std::string& key, const std::string& value,
                                  Binding binding) override {
+    ForgetOnExit forget(this);
     absl::Time deadline = Deadline();
     PGHA_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, SessionFor(binding, deadline));
     Reply created = zk::CreateWithParents(*session, key, value, binding == Binding::kSession,
@@ -91,6 +107,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
 
   absl::StatusOr<Version> CompareAndSet(const std::string& key, const std::string& value,
                                         Version expected, Binding binding) override {
+    ForgetOnExit forget(this);
     if (expected == dcs::kNoVersion) {
       // Absent: a create. (A set with version -1 would mean "any version" to ZooKeeper.)
       auto created = Create(key, value, binding);
@@ -118,6 +135,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
 
   absl::StatusOr<Version> Put(const std::string& key, const std::string& value,
                               Binding binding) override {
+    ForgetOnExit forget(this);
     absl::Time deadline = Deadline();
     PGHA_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, SessionFor(binding, deadline));
     Reply reply = Session::Wait(session->Set(key, value, -1), deadline);
@@ -149,6 +167,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
   }
 
   absl::Status CompareAndDelete(const std::string& key, Version expected) override {
+    ForgetOnExit forget(this);
     absl::Time deadline = Deadline();
     PGHA_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, sessions_.Acquire(deadline));
     Reply read = ReadStat(*session, key, deadline);
@@ -162,6 +181,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
   }
 
   absl::Status DeletePrefix(const std::string& prefix) override {
+    ForgetOnExit forget(this);
     absl::Time deadline = Deadline();
     PGHA_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, sessions_.Acquire(deadline));
     return zk::DeleteTree(*session, prefix, deadline);
@@ -170,11 +190,19 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
   absl::Status KeepAlive() override {
     absl::Time sent = MonotonicNow();
     absl::Time deadline = Deadline();
-    PGHA_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, sessions_.Acquire(deadline));
-    // A round trip: only an answer proves that the server still holds the session.
-    Reply reply = Session::Wait(session->Exists("/", false), deadline);
-    PGHA_RETURN_IF_ERROR(ZkStatus(reply.rc, "ZooKeeper keep-alive"));
-    sessions_.Renewed(session, sent);
+    auto acquired = sessions_.Acquire(deadline);
+    absl::Status answered = acquired.status();
+    if (acquired.ok()) {
+      // A round trip: only an answer proves that the server still holds the session.
+      Reply reply = Session::Wait((*acquired)->Exists("/", false), deadline);
+      answered = ZkStatus(reply.rc, "ZooKeeper keep-alive");
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      session_answered_ = answered.ok();
+    }
+    PGHA_RETURN_IF_ERROR(answered);
+    sessions_.Renewed(*acquired, sent);
     return absl::OkStatus();
   }
 
@@ -192,6 +220,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
     if (lock.stat.ephemeralOwner == session->id()) return expected;  // ours: nothing to write
     // Ours by value and version, but bound to another session: an earlier run of this node
     // (Patroni's "leader but not owner of the session"). Move it into this session.
+    ForgetOnExit forget(this);
     PGHA_LOG(WARNING) << "the leader lock " << key << " is bound to ZooKeeper session '"
                       << zk::SessionHex(lock.stat.ephemeralOwner) << "', not to ours ("
                       << zk::SessionHex(session->id()) << "): re-creating it";
@@ -206,6 +235,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
 
   absl::Status ReleaseLock(const std::string& key, const std::string& holder,
                            Version expected) override {
+    ForgetOnExit forget(this);
     absl::Time deadline = Deadline();
     PGHA_ASSIGN_OR_RETURN(std::shared_ptr<Session> session, sessions_.Acquire(deadline));
     PGHA_ASSIGN_OR_RETURN(Reply lock, ReadLock(*session, key, holder, expected, deadline));
@@ -219,7 +249,10 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
     return changes_->WaitAbove(since_revision, timeout);
   }
 
-  absl::Status CloseSession() override { return sessions_.Close(Deadline()); }
+  absl::Status CloseSession() override {
+    ForgetOnExit forget(this);
+    return sessions_.Close(Deadline());
+  }
 
  private:
   absl::Time Deadline() const {
@@ -284,8 +317,27 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
   const std::shared_ptr<zk::ChangeCounter> changes_;
   zk::SessionKeeper sessions_;
   const std::shared_ptr<const zk::AclList> acl_;
+  // A write of ours may not have fired its watch yet when it returns: the next read asks.
+  class ForgetOnExit {
+   public:
+    explicit ForgetOnExit(ZooKeeperBackend* backend) : backend_(backend) {}
+    ~ForgetOnExit() {
+      std::lock_guard<std::mutex> lock(backend_->mu_);
+      backend_->last_read_.reset();
+    }
+
+   private:
+    ZooKeeperBackend* backend_;
+  };
+  struct LastRead {
+    std::string prefix;
+    RawSnapshot snapshot;  // its revision: the change counter before the read began
+  };
+
   mutable std::mutex mu_;
   absl::Duration retry_timeout_;  // guarded by mu_
+  std::optional<LastRead> last_read_;  // guarded by mu_
+  bool session_answered_ = false;      // guarded by mu_: the last keep-alive was answered
 };
 
 }  // namespace

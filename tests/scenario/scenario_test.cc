@@ -96,6 +96,40 @@ TEST_CASE(
   CHECK(c.WaitForHealthy(2, absl::Seconds(60)) == new_primary);
 }
 
+// The loop never waits out loop_wait while something it waits for happened: a task finished
+// (initdb, clone, start), the leader appeared. Each wait below ends far sooner than one loop_wait;
+// a loop that slept between the steps would need two or more of them.
+TEST_CASE("wake-ups: at loop_wait 60 a fresh cluster streams, and a SIGTERMed primary rejoins, within 50 s") {
+  RequireScenarioPrerequisites();
+  ClusterOptions o;
+  o.ttl = 150;
+  o.loop_wait = 60;
+  o.retry_timeout = 10;
+  ClusterHarness c(o);
+  c.StartAll();
+  const absl::Duration kWithinOneLoop = absl::Seconds(50);
+  auto primary = c.WaitForHealthy(2, kWithinOneLoop);
+  INFO(c.LogTail(0) << c.LogTail(1) << c.LogTail(2));
+  REQUIRE(primary);
+  c.TermDaemon(*primary);
+  c.StartNode(*primary);
+  // Usually another node holds the lock before the daemon is back; should the restarted node
+  // win the race itself, the others follow it instead.
+  bool rejoined = WaitFor(
+      [&] {
+        if (c.Primary() == primary) return true;
+        auto p = c.Patroni(*primary);
+        if (!p || (*p)["role"] != "replica" || (*p)["state"] != "running") return false;
+        auto sql = c.Sql(*primary, "SELECT status FROM pg_stat_wal_receiver");
+        return sql.ok() && sql->size() == 1 && (*sql)[0] == "streaming";
+      },
+      kWithinOneLoop);
+  if (!rejoined) FAIL_CHECK("not rejoined:\n" << c.LogTail(0) << c.LogTail(1) << c.LogTail(2));
+  if (!c.WaitForHealthy(2, kWithinOneLoop)) {
+    FAIL_CHECK("not healthy:\n" << c.LogTail(0) << c.LogTail(1) << c.LogTail(2));
+  }
+}
+
 TEST_CASE("SIGTERM on the primary's daemon: a replica takes over without waiting for the TTL") {
   RequireScenarioPrerequisites();
   // A long TTL: a takeover that waited for the lease to expire could not happen within 45 s.

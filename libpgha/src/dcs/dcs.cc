@@ -33,15 +33,19 @@ absl::Status Dcs::CloseSession() {
   return backend_->CloseSession();
 }
 
-absl::Status Dcs::AcquireLeaderLock(const std::string& name) {
+absl::Status Dcs::AcquireLeaderLock(const std::string& name, Session session) {
+  // The lock lives as long as the session: a session last renewed a while ago would hand the
+  // new holder less than ttl.
+  if (session == Session::kRenew) PGHA_RETURN_IF_ERROR(backend_->KeepAlive());
   return backend_->Create(layout_.Leader(), name, Binding::kSession).status();
 }
 
-absl::Status Dcs::RefreshLeaderLock(const std::string& name, const Leader& as_read) {
+absl::Status Dcs::RefreshLeaderLock(const std::string& name, const Leader& as_read,
+                                    Session session) {
   if (as_read.name != name) {
     return absl::AbortedError(absl::StrCat("the leader lock is held by '", as_read.name, "'"));
   }
-  PGHA_RETURN_IF_ERROR(backend_->KeepAlive());
+  if (session == Session::kRenew) PGHA_RETURN_IF_ERROR(backend_->KeepAlive());
   return backend_->RefreshLock(layout_.Leader(), name, as_read.version).status();
 }
 

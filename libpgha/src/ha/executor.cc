@@ -15,6 +15,12 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+// The loop renews the session first thing in a cycle; a lock operation then needs no renewal.
+dcs::Dcs::Session SessionRenewal(const LocalState& local) {
+  return local.session_renewed_at ? dcs::Dcs::Session::kRenewedByCaller
+                                  : dcs::Dcs::Session::kRenew;
+}
+
 }  // namespace
 
 bool Executor::StartTask(const ha::StartTask& task, const dcs::ClusterState& cluster,
@@ -36,18 +42,18 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
   return std::visit(
       Overloaded{
           [&](const AcquireLock&) -> absl::Status {
-            absl::Time started = d_.clock->Monotonic();
-            PGHA_RETURN_IF_ERROR(dcs.AcquireLeaderLock(me));
-            local.lock_refreshed_at = started;
+            // Taken before the session was renewed: the lease lives at least ttl from a moment
+            // after this one (write_deadline.h).
+            absl::Time renewed = local.session_renewed_at.value_or(d_.clock->Monotonic());
+            PGHA_RETURN_IF_ERROR(dcs.AcquireLeaderLock(me, SessionRenewal(local)));
+            local.lock_refreshed_at = renewed;
             return absl::OkStatus();
           },
           [&](const RefreshLock& a) -> absl::Status {
-            // Taken before anything is sent: the lease lives at least ttl from a moment after
-            // this one (write_deadline.h).
-            absl::Time started = d_.clock->Monotonic();
-            absl::Status s = dcs.RefreshLeaderLock(me, a.as_read);
+            absl::Time renewed = local.session_renewed_at.value_or(d_.clock->Monotonic());
+            absl::Status s = dcs.RefreshLeaderLock(me, a.as_read, SessionRenewal(local));
             if (s.ok()) {
-              local.lock_refreshed_at = started;
+              local.lock_refreshed_at = renewed;
               return s;
             }
             // The DCS said the lock is not ours: it is gone. A silent DCS proves nothing either

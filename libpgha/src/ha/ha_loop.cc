@@ -34,6 +34,9 @@ struct HaLoop::Impl {
   internal::CommandHandler commands;
   std::optional<absl::Time> last_dcs_ok;
   std::string last_message;
+  // Run's DCS watcher, joined by Shutdown or the destructor: a wait in flight (up to 2 s) must
+  // not delay the shutdown.
+  std::thread watcher;
 
   explicit Impl(HaLoopOptions options)
       : o(std::move(options)),
@@ -86,7 +89,16 @@ struct HaLoop::Impl {
     local.memory = memory;
     local.lock_refreshed_at = lock_refreshed_at;
     local.task = o.worker->Poll();
-    auto loaded = o.dcs->Load();
+    // The session's keep-alive comes first: it is this cycle's proof that the DCS answers, and
+    // what keeps the leader lock and the member key alive. At idle it is the cycle's only DCS
+    // request (backends serve the read below from their watch while the keep-alive works).
+    absl::Status renewed = o.dcs->KeepAlive();
+    if (renewed.ok()) local.session_renewed_at = started;
+    absl::StatusOr<dcs::ClusterStatePtr> loaded =
+        absl::IsUnavailable(renewed) || absl::IsDeadlineExceeded(renewed) ? renewed : o.dcs->Load();
+    if (!renewed.ok() && loaded.ok()) {
+      PGHA_LOG(WARNING) << "renewing the DCS session failed: " << renewed.message();
+    }
     if (loaded.ok()) {
       last_cluster = *loaded;
       local.dcs_ok = true;
@@ -181,7 +193,6 @@ struct HaLoop::Impl {
       absl::Status w = o.dcs->WriteMember(
           internal::MemberRecord(o.local, after, {state, role, paused, scheduled_restart}));
       if (!w.ok()) PGHA_LOG(WARNING) << "writing the member key failed: " << w.message();
-      (void)o.dcs->KeepAlive();
     }
     NodeStatus status;
     status.name = config.name;
@@ -216,7 +227,9 @@ struct HaLoop::Impl {
 };
 
 HaLoop::HaLoop(HaLoopOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
-HaLoop::~HaLoop() = default;
+HaLoop::~HaLoop() {
+  if (impl_->watcher.joinable()) impl_->watcher.join();
+}
 
 std::string HaLoop::RunCycle() {
   if (reload_requested_.exchange(false)) impl_->commands.RequestReload();
@@ -254,7 +267,8 @@ void HaLoop::ReloadLocalConfig(const config::Config& local) {
 namespace {
 
 // Whether a DCS change must wake the loop before its next regular cycle: the leader lock, a
-// switchover/failover request, the configuration, the cluster's identity.
+// switchover/failover request, the configuration, the cluster's identity, a member that joined
+// (the leader creates its replication slot, which the member's walreceiver waits for).
 bool NeedsAttention(const dcs::ClusterState& before, const dcs::ClusterState& now) {
   auto leader = [](const dcs::ClusterState& c) {
     return c.leader ? std::make_pair(c.leader->name, c.leader->version)
@@ -265,9 +279,16 @@ bool NeedsAttention(const dcs::ClusterState& before, const dcs::ClusterState& no
     const dcs::Member* m = c.LeaderMember();
     return m != nullptr ? m->role : std::string();
   };
+  auto joined = [&] {
+    for (const auto& m : now.members) {
+      if (before.FindMember(m.name) == nullptr) return true;
+    }
+    return false;
+  };
   return leader(before) != leader(now) || leader_role(before) != leader_role(now) ||
          version(before.failover) != version(now.failover) ||
-         version(before.config) != version(now.config) || before.initialize != now.initialize;
+         version(before.config) != version(now.config) || before.initialize != now.initialize ||
+         joined();
 }
 
 }  // namespace
@@ -278,12 +299,23 @@ void HaLoop::Run() {
   // A watcher thread turns "something changed in the DCS" into a wake-up of the loop, so the
   // loop sleeps in one place (the board) whether the reason to wake is the DCS, a REST command
   // or a signal, and idles without polling.
-  std::mutex mu;
-  std::condition_variable cv;
-  dcs::ClusterStatePtr watched;  // guarded by mu: the snapshot the last cycle decided on
-  uint64_t cycles = 0;           // guarded by mu
-  bool done = false;             // guarded by mu
-  std::thread watcher([&] {
+  // Its state is shared with the thread, which may outlive this function (see Impl::watcher).
+  struct WatchState {
+    std::mutex mu;
+    std::condition_variable cv;
+    dcs::ClusterStatePtr watched;  // guarded by mu: the snapshot the last cycle decided on
+    uint64_t cycles = 0;           // guarded by mu
+    bool done = false;             // guarded by mu
+  };
+  auto shared = std::make_shared<WatchState>();
+  if (impl_->watcher.joinable()) impl_->watcher.join();
+  impl_->watcher = std::thread([this, clock, board, shared] {
+    WatchState& w = *shared;
+    std::mutex& mu = w.mu;
+    std::condition_variable& cv = w.cv;
+    dcs::ClusterStatePtr& watched = w.watched;
+    uint64_t& cycles = w.cycles;
+    bool& done = w.done;
     uint64_t seen = 0;
     while (true) {
       dcs::ClusterStatePtr state;
@@ -320,11 +352,11 @@ void HaLoop::Run() {
     absl::Time started = clock->Monotonic();
     RunCycle();
     {
-      std::lock_guard<std::mutex> lock(mu);
-      watched = impl_->last_cluster;
-      ++cycles;
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->watched = impl_->last_cluster;
+      ++shared->cycles;
     }
-    cv.notify_all();
+    shared->cv.notify_all();
     if (exit_reason_ || stop_requested_) break;
     absl::Time next = started + impl_->config.loop_wait;
     while (!stop_requested_ && !reload_requested_) {
@@ -336,11 +368,10 @@ void HaLoop::Run() {
     }
   }
   {
-    std::lock_guard<std::mutex> lock(mu);
-    done = true;
+    std::lock_guard<std::mutex> lock(shared->mu);
+    shared->done = true;
   }
-  cv.notify_all();
-  watcher.join();
+  shared->cv.notify_all();
 }
 
 void HaLoop::Shutdown() {
@@ -377,7 +408,13 @@ void HaLoop::Shutdown() {
                                      : "could not release the leader lock: ")
                    << (released.ok() ? "" : released.message());
   }
-  (void)d.o.dcs->CloseSession();
+  // As Patroni, the member key stays (state "stopped") until the session expires: the new
+  // leader keeps this node's replication slot, so a restarted node streams again at once.
+  LocalState now;
+  now.pg = d.o.pg->Observe();
+  (void)d.o.dcs->WriteMember(internal::MemberRecord(
+      d.o.local, now, {internal::MemberState(now), internal::MemberRole(now, false)}));
+  if (d.watcher.joinable()) d.watcher.join();
 }
 
 }  // namespace pgha::ha

@@ -84,6 +84,9 @@ class DcsBackend {
   // The leader lock refresh: succeeds only if `key` is still at `expected` and holds `holder`.
   // If it is bound to an older session of ours it is re-bound to the current one (a new
   // version is returned). Never creates the key. kAborted when it changed or is gone.
+  // The caller renewed the session (KeepAlive) just before: a backend that knows the key is
+  // bound to that session at `expected` may answer without asking the store, because only the
+  // holder deletes the lock and the renewed session keeps it.
   virtual absl::StatusOr<Version> RefreshLock(const std::string& key, const std::string& holder,
                                               Version expected) = 0;
 

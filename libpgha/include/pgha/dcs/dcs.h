@@ -41,11 +41,15 @@ class Dcs {
   absl::Status CloseSession();
 
   // ---- the leader lock -----------------------------------------------------------------------
+  // Whether a lock operation renews the session first, or the caller did so since it read the
+  // cluster (the HA loop renews it first thing in each cycle).
+  enum class Session { kRenew, kRenewedByCaller };
   // Creates `leader` bound to our session if absent. kAlreadyExists when someone holds it.
-  absl::Status AcquireLeaderLock(const std::string& name);
-  // Keeps the lock: refreshes the session and checks (compare-and-set) that `leader` is still
-  // ours at the version we read. kAborted when it is not: we lost the lock.
-  absl::Status RefreshLeaderLock(const std::string& name, const Leader& as_read);
+  absl::Status AcquireLeaderLock(const std::string& name, Session session = Session::kRenew);
+  // Keeps the lock: with the session renewed, checks that `leader` is still ours at the version
+  // we read. kAborted when it is not: we lost the lock.
+  absl::Status RefreshLeaderLock(const std::string& name, const Leader& as_read,
+                                 Session session = Session::kRenew);
   // Deletes `leader` only if it is still ours at the version read.
   absl::Status ReleaseLeaderLock(const std::string& name, const Leader& as_read);
 

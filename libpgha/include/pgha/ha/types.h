@@ -145,6 +145,9 @@ struct LocalState {
   // When we last refreshed (or took) the leader lock successfully: the lock is ours until then
   // + ttl, as far as we can know without the DCS.
   std::optional<absl::Time> lock_refreshed_at;
+  // This cycle renewed the DCS session (keep-alive answered) after this moment (monotonic): the
+  // session, and the lock bound to it, lives at least until then + ttl.
+  std::optional<absl::Time> session_renewed_at;
   bool write_guard_armed = false;    // the write guard enforces a deadline now
   Memory memory;
 };
