@@ -172,8 +172,11 @@ class EtcdBackend final : public dcs::DcsBackend {
       session_answered_ = granted.ok();
       return granted;
     }
-    absl::StatusOr<int64_t> ttl =
-        keepalive_.KeepAlive(lease, dcs::CallDeadline(connection_.retry_timeout()));
+    absl::Time deadline = dcs::CallDeadline(connection_.retry_timeout());
+    absl::StatusOr<int64_t> ttl = keepalive_.KeepAlive(lease, deadline);
+    // A stream refused at once (an expired token, say) leaves time for a one-shot keep-alive,
+    // which authenticates again and tries the other endpoints.
+    if (!ttl.ok() && MonotonicNow() < deadline) ttl = KeepAliveOnce(lease);
     std::lock_guard<std::mutex> lock(mu_);
     session_answered_ = ttl.ok();
     if (!ttl.ok()) return ttl.status();
@@ -266,6 +269,25 @@ class EtcdBackend final : public dcs::DcsBackend {
   }
 
  private:
+  absl::StatusOr<int64_t> KeepAliveOnce(int64_t lease) {
+    etcdserverpb::LeaseKeepAliveResponse resp;
+    PGHA_RETURN_IF_ERROR(connection_.Run("etcd lease keep-alive", true,
+                                         [&](Endpoint& e, grpc::ClientContext& ctx) {
+      auto stream = e.lease->LeaseKeepAlive(&ctx);
+      etcdserverpb::LeaseKeepAliveRequest req;
+      req.set_id(lease);
+      bool ok = stream->Write(req) && stream->Read(&resp);
+      stream->WritesDone();
+      ctx.TryCancel();
+      grpc::Status s = stream->Finish();
+      if (ok) return grpc::Status::OK;
+      return s.ok() || s.error_code() == grpc::StatusCode::CANCELLED
+                 ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "keep-alive stream closed")
+                 : s;
+    }));
+    return resp.ttl();
+  }
+
   // What a followed prefix's copy serves: the prefix, once it shows our own writes, while the
   // last keep-alive was answered.
   std::optional<RawSnapshot> FromCopy(const std::string& prefix) {

@@ -1,5 +1,6 @@
 #include "prefix_cache.h"
 
+#include "pgha/base/clock.h"
 #include "pgha/base/log.h"
 
 namespace pgha::backends::etcd {
@@ -107,21 +108,32 @@ bool PrefixCache::ReadAll() {
   req.set_range_end(PrefixEnd(prefix_));
   req.set_revision(at);
   etcdserverpb::RangeResponse resp;
-  bool compacted = false;
-  absl::Status s = connection_->Run("etcd range", true, [&](Endpoint& e, grpc::ClientContext& ctx) {
-    grpc::Status status = e.kv->Range(&ctx, req, &resp);
-    compacted = status.error_code() == grpc::StatusCode::OUT_OF_RANGE;
-    return status;
-  });
+  // Sent here rather than through Connection::Run so that the destructor can cancel it; a
+  // failure is retried by Run() after a pause.
+  std::shared_ptr<Endpoint> endpoint = connection_->Current();
+  grpc::ClientContext ctx;
+  connection_->AddAuth(ctx);
+  ctx.set_deadline(ToGrpcDeadline(MonotonicNow() + connection_->retry_timeout()));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return false;
+    active_ = &ctx;
+  }
+  grpc::Status status = endpoint->kv->Range(&ctx, req, &resp);
   std::lock_guard<std::mutex> lock(mu_);
-  if (compacted) {
+  active_ = nullptr;
+  if (!stop_ && (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                 status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)) {
+    connection_->Rotate(endpoint);
+  }
+  if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
     // The revision asked for is gone: read the present and make every waiter re-read.
     start_revision_ = 0;
     history_lost_ = true;
     cv_.notify_all();
     return false;
   }
-  if (!s.ok()) return false;
+  if (!status.ok()) return false;
   entries_.clear();
   for (const auto& kv : resp.kvs()) entries_[kv.key()] = {kv.value(), kv.mod_revision(), kv.lease()};
   revision_ = at > 0 ? at : resp.header().revision();

@@ -62,6 +62,7 @@ TEST_CASE("username and password: refused without, served with, token renewed af
   // use the same client again: it must re-authenticate on its own.
   absl::Time expired = absl::Now() + absl::Seconds(3);
   REQUIRE(testing::WaitFor([&] { return absl::Now() > expired; }, absl::Seconds(10)));
+  CHECK(d.KeepAlive().ok());  // the HA loop's first call of a cycle: it opens the keep-alive stream
   auto state = d.Load();
   REQUIRE(state.ok());
   REQUIRE((*state)->leader);
