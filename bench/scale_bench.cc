@@ -117,6 +117,17 @@ class ScaleCluster {
     for (auto& n : nodes_) StopNode(*n);
   }
 
+  // Asks every node's loop to stop without waiting: a loop's DCS watcher takes up to 2 s to
+  // notice, so thousands of nodes are stopped side by side, then joined by the destructor.
+  void RequestStop() {
+    for (auto& n : nodes_) {
+      if (!n->loop) continue;
+      n->up = false;
+      n->loop->RequestStop();
+      n->board.Wake();
+    }
+  }
+
   absl::Status Start() {
     for (auto& n : nodes_) {
       if (absl::Status s = StartNode(*n); !s.ok()) return s;
@@ -379,6 +390,7 @@ Row RunScale(int count, const Timings& t, absl::Duration window) {
   }
   ticking = false;
   ticker.join();
+  for (auto& c : clusters) c->RequestStop();
   clusters.clear();
   return row;
 }
