@@ -34,16 +34,9 @@ ClusterOptions PatroniDefaults(int loop_wait) {
   return o;
 }
 
-bool Streaming(ClusterHarness& c, int i) {
-  auto p = c.Patroni(i);
-  if (!p || p->value("role", "") != "replica" || p->value("state", "") != "running") return false;
-  auto sql = c.Sql(i, "SELECT status FROM pg_stat_wal_receiver");
-  return sql.ok() && sql->size() == 1 && (*sql)[0] == "streaming";
-}
-
 int StreamingReplicas(ClusterHarness& c) {
   int n = 0;
-  for (int i = 0; i < c.size(); ++i) n += Streaming(c, i) ? 1 : 0;
+  for (int i = 0; i < c.size(); ++i) n += c.StreamingReplica(i) ? 1 : 0;
   return n;
 }
 
@@ -91,7 +84,7 @@ void RejoinAfterSigterm(int runs) {
     absl::Time termed = absl::Now();
     c.TermDaemon(*primary);  // SIGTERM, waits for the exit (PostgreSQL stopped, lock released)
     c.StartNode(*primary);
-    bool ok = WaitFor([&] { return Streaming(c, *primary); }, absl::Seconds(120), absl::Milliseconds(20));
+    bool ok = WaitFor([&] { return c.StreamingReplica(*primary); }, absl::Seconds(120), absl::Milliseconds(20));
     double took = absl::ToDoubleSeconds(absl::Now() - termed);
     if (!ok) {
       std::printf("rejoin run %d: %s did not stream again\n", run, c.name(*primary).c_str());

@@ -27,6 +27,14 @@ bool HasRow(ClusterHarness& c, int i, int id) {
   return r.ok() && r->size() == 1;
 }
 
+ClusterOptions Timings(int ttl, int loop_wait, int retry_timeout) {
+  ClusterOptions o;
+  o.ttl = ttl;
+  o.loop_wait = loop_wait;
+  o.retry_timeout = retry_timeout;
+  return o;
+}
+
 // Node i no longer accepts writes: down, or running read-only.
 bool StoppedWriting(ClusterHarness& c, int i) {
   auto r = c.Sql(i, "SELECT pg_is_in_recovery()");
@@ -101,11 +109,7 @@ TEST_CASE(
 // a loop that slept between the steps would need two or more of them.
 TEST_CASE("wake-ups: at loop_wait 60 a fresh cluster streams, and a SIGTERMed primary rejoins, within 50 s") {
   RequireScenarioPrerequisites();
-  ClusterOptions o;
-  o.ttl = 150;
-  o.loop_wait = 60;
-  o.retry_timeout = 10;
-  ClusterHarness c(o);
+  ClusterHarness c(Timings(150, 60, 10));
   c.StartAll();
   const absl::Duration kWithinOneLoop = absl::Seconds(50);
   auto primary = c.WaitForHealthy(2, kWithinOneLoop);
@@ -116,14 +120,7 @@ TEST_CASE("wake-ups: at loop_wait 60 a fresh cluster streams, and a SIGTERMed pr
   // Usually another node holds the lock before the daemon is back; should the restarted node
   // win the race itself, the others follow it instead.
   bool rejoined = WaitFor(
-      [&] {
-        if (c.Primary() == primary) return true;
-        auto p = c.Patroni(*primary);
-        if (!p || (*p)["role"] != "replica" || (*p)["state"] != "running") return false;
-        auto sql = c.Sql(*primary, "SELECT status FROM pg_stat_wal_receiver");
-        return sql.ok() && sql->size() == 1 && (*sql)[0] == "streaming";
-      },
-      kWithinOneLoop);
+      [&] { return c.Primary() == primary || c.StreamingReplica(*primary); }, kWithinOneLoop);
   if (!rejoined) FAIL_CHECK("not rejoined:\n" << c.LogTail(0) << c.LogTail(1) << c.LogTail(2));
   if (!c.WaitForHealthy(2, kWithinOneLoop)) {
     FAIL_CHECK("not healthy:\n" << c.LogTail(0) << c.LogTail(1) << c.LogTail(2));
@@ -133,11 +130,7 @@ TEST_CASE("wake-ups: at loop_wait 60 a fresh cluster streams, and a SIGTERMed pr
 TEST_CASE("SIGTERM on the primary's daemon: a replica takes over without waiting for the TTL") {
   RequireScenarioPrerequisites();
   // A long TTL: a takeover that waited for the lease to expire could not happen within 45 s.
-  ClusterOptions o;
-  o.ttl = 60;
-  o.loop_wait = 2;
-  o.retry_timeout = 10;
-  ClusterHarness c(o);
+  ClusterHarness c(Timings(60, 2, 10));
   c.StartAll();
   auto old_primary = c.WaitForHealthy(2, kStart);
   REQUIRE(old_primary);

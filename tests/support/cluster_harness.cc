@@ -150,6 +150,13 @@ std::optional<int> ClusterHarness::Primary() const {
   return found;
 }
 
+bool ClusterHarness::StreamingReplica(int i) const {
+  auto p = Patroni(i);
+  if (!p || p->value("role", "") != "replica" || p->value("state", "") != "running") return false;
+  auto sql = Sql(i, "SELECT status FROM pg_stat_wal_receiver");
+  return sql.ok() && sql->size() == 1 && (*sql)[0] == "streaming";
+}
+
 std::optional<int> ClusterHarness::WaitForHealthy(int replicas, absl::Duration timeout) {
   std::optional<int> primary;
   bool ok = WaitFor([&] {
@@ -157,12 +164,7 @@ std::optional<int> ClusterHarness::WaitForHealthy(int replicas, absl::Duration t
     if (!primary) return false;
     int streaming = 0;
     for (int i = 0; i < size(); ++i) {
-      if (i == *primary) continue;
-      auto p = Patroni(i);
-      if (p && p->value("role", "") == "replica" && p->value("state", "") == "running") {
-        auto sql = Sql(i, "SELECT status FROM pg_stat_wal_receiver");
-        if (sql.ok() && sql->size() == 1 && (*sql)[0] == "streaming") ++streaming;
-      }
+      if (i != *primary && StreamingReplica(i)) ++streaming;
     }
     return streaming >= replicas;
   }, timeout, absl::Milliseconds(200));

@@ -76,6 +76,8 @@ class ClusterHarness {
   std::optional<Json> Patroni(int i) const;  // GET /patroni as JSON
   // The index of the node whose /primary answers 200, if exactly one does.
   std::optional<int> Primary() const;
+  // Node i runs as a replica (its REST API says so) whose walreceiver streams.
+  bool StreamingReplica(int i) const;
   // Waits for one primary and `replicas` streaming replicas; returns the primary's index.
   std::optional<int> WaitForHealthy(int replicas, absl::Duration timeout);
   // SQL as the superuser on node i (first column of each row).
