@@ -4,7 +4,8 @@
 //   - SIGTERM of the primary's daemon, restarted at once -> the old primary streams again;
 //   - etcd requests per node per HA loop at idle, from etcd's own /metrics.
 //
-//   build/bin/pgha_wakeup_bench [--runs N]   (as an unprivileged user; scripts/bench.sh --wakeup)
+//   build/bin/pgha_wakeup_bench [--runs N] [--only fresh|rejoin|requests] [--settle SECONDS]
+//   (as an unprivileged user: tests/run-unprivileged.sh)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -111,18 +112,17 @@ std::string EtcdAddress(ClusterHarness& c) {
   return std::string(absl::StripAsciiWhitespace(rest.substr(0, rest.find('\n'))));
 }
 
-void IdleEtcdRequests(int loop_wait, absl::Duration window) {
+void IdleEtcdRequests(int loop_wait, absl::Duration settle, absl::Duration window) {
   ClusterHarness c(PatroniDefaults(loop_wait));
   c.StartAll();
   if (!c.WaitForHealthy(2, absl::Seconds(180))) {
     std::printf("etcd requests: the cluster did not become healthy\n");
     return;
   }
-  // Let the cluster settle: the replicas' positions move while the bootstrap's last WAL (a
-  // checkpoint, a standby snapshot) reaches them.
-  absl::Time settled = absl::Now() + absl::Seconds(std::max(60, 3 * loop_wait));
-  WaitFor([&] { return absl::Now() >= settled; }, absl::Seconds(std::max(60, 3 * loop_wait) + 5),
-          absl::Seconds(1));
+  // Idle means after the bootstrap's aftermath: autovacuum ANALYZEs the catalogs of each database
+  // in turn (one per naptime), and every such WAL moves the members' positions, which are written.
+  absl::Time settled = absl::Now() + settle;
+  WaitFor([&] { return absl::Now() >= settled; }, settle + absl::Seconds(5), absl::Seconds(1));
   std::string etcd = EtcdAddress(c);
   auto before = ScrapeEtcdRequests(etcd);
   absl::Time from = absl::Now();
@@ -135,9 +135,10 @@ void IdleEtcdRequests(int loop_wait, absl::Duration window) {
   double loops = absl::ToDoubleSeconds(absl::Now() - from) / loop_wait;
   EtcdRequests served = after->Minus(*before);
   double per_node_loop = served.Total() / (c.size() * loops);
-  std::printf("idle 3-node cluster, loop_wait %d, %.0f s: %.0f etcd requests = %.2f per node per "
+  std::printf("idle 3-node cluster (after %.0f s), loop_wait %d, %.0f s: %.0f etcd requests = %.2f per node per "
               "loop (%s)\n\n",
-              loop_wait, absl::ToDoubleSeconds(window), served.Total(), per_node_loop,
+              absl::ToDoubleSeconds(settle), loop_wait, absl::ToDoubleSeconds(window), served.Total(),
+              per_node_loop,
               served.Describe(c.size() * loops).c_str());
 }
 
@@ -148,8 +149,10 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   int runs = 3;
   std::string only;  // fresh, rejoin or requests
+  int settle = 300;   // seconds before the requests are counted
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--runs") (void)absl::SimpleAtoi(argv[i + 1], &runs);
+    if (std::string(argv[i]) == "--settle") (void)absl::SimpleAtoi(argv[i + 1], &settle);
     if (std::string(argv[i]) == "--only") only = argv[i + 1];
   }
   pgha::testing::RequireScenarioPrerequisites();
@@ -159,8 +162,8 @@ int main(int argc, char** argv) {
   }
   if (only.empty() || only == "rejoin") pgha::bench::RejoinAfterSigterm(runs);
   if (only.empty() || only == "requests") {
-    pgha::bench::IdleEtcdRequests(2, absl::Seconds(60));
-    pgha::bench::IdleEtcdRequests(10, absl::Seconds(300));
+    pgha::bench::IdleEtcdRequests(2, absl::Seconds(settle), absl::Seconds(120));
+    pgha::bench::IdleEtcdRequests(10, absl::Seconds(settle), absl::Seconds(300));
   }
   return 0;
 }
