@@ -311,27 +311,22 @@ void HaLoop::Run() {
   if (impl_->watcher.joinable()) impl_->watcher.join();
   impl_->watcher = std::thread([this, clock, board, shared] {
     WatchState& w = *shared;
-    std::mutex& mu = w.mu;
-    std::condition_variable& cv = w.cv;
-    dcs::ClusterStatePtr& watched = w.watched;
-    uint64_t& cycles = w.cycles;
-    bool& done = w.done;
     uint64_t seen = 0;
     while (true) {
       dcs::ClusterStatePtr state;
       {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return done || cycles != seen; });
-        if (done) return;
-        seen = cycles;
-        state = watched;
+        std::unique_lock<std::mutex> lock(w.mu);
+        w.cv.wait(lock, [&] { return w.done || w.cycles != seen; });
+        if (w.done) return;
+        seen = w.cycles;
+        state = w.watched;
       }
       while (true) {
         auto changed = impl_->o.dcs->WaitForChange(*state, absl::Seconds(2));
         {
-          std::lock_guard<std::mutex> lock(mu);
-          if (done) return;
-          if (cycles != seen) break;  // the loop ran meanwhile: watch its newer snapshot
+          std::lock_guard<std::mutex> lock(w.mu);
+          if (w.done) return;
+          if (w.cycles != seen) break;  // the loop ran meanwhile: watch its newer snapshot
         }
         if (changed.ok() && *changed) {
           // Only changes someone must act on at once wake the loop; member keys and status
