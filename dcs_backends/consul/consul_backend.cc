@@ -63,11 +63,13 @@ class ConsulBackend final : public dcs::DcsBackend {
       if (std::optional<HttpResponse> copy = FromCopy(prefix)) return ToSnapshot(prefix, *copy);
     }
     const absl::Time deadline = http_.Deadline();
+    const uint64_t deletes = DeletesSoFar(prefix);
     Query query = {{"recurse", ""}};
     AddConsistency(&query, mode);
     PGHA_ASSIGN_OR_RETURN(HttpResponse r,
                           http_.Send(Method::kGet, KvPath(consul::ToConsulKey(prefix)), query, "",
                                      /*idempotent=*/true, deadline));
+    if (r.status == 200 || r.status == 404) ReadDirectly(prefix, r.index, deletes);
     return ToSnapshot(prefix, r);
   }
 
@@ -271,7 +273,7 @@ class ConsulBackend final : public dcs::DcsBackend {
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = followed_.find(prefix);
-      if (!session_answered_ || it == followed_.end()) return std::nullopt;
+      if (!session_answered_ || it == followed_.end() || it->second.read_directly) return std::nullopt;
       follower = it->second.follower.get();
       own_writes = it->second.own_writes;
     }
@@ -306,14 +308,29 @@ class ConsulBackend final : public dcs::DcsBackend {
     }
     return index;
   }
-  // A delete returns no index: the copy must move past the one it has now.
+  // A delete returns no index: the next read asks the agent, and its index is what the copy
+  // must reach from then on.
   void Deleted(const std::string& key_or_prefix) {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [prefix, followed] : followed_) {
-      if (!absl::StartsWith(key_or_prefix, prefix) && !absl::StartsWith(prefix, key_or_prefix)) continue;
-      std::optional<HttpResponse> copy = followed.follower->Listing(0, absl::ZeroDuration());
-      followed.own_writes = std::max(followed.own_writes, (copy ? copy->index : 0) + 1);
+      if (absl::StartsWith(key_or_prefix, prefix) || absl::StartsWith(prefix, key_or_prefix)) {
+        followed.read_directly = true;
+        ++followed.deletes;
+      }
     }
+  }
+  uint64_t DeletesSoFar(const std::string& prefix) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = followed_.find(prefix);
+    return it == followed_.end() ? 0 : it->second.deletes;
+  }
+  // A read sent after our last delete (`deletes` unchanged since it was sent) shows it.
+  void ReadDirectly(const std::string& prefix, int64_t index, uint64_t deletes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = followed_.find(prefix);
+    if (it == followed_.end()) return;
+    it->second.own_writes = std::max(it->second.own_writes, index);
+    if (it->second.deletes == deletes) it->second.read_directly = false;
   }
 
   // One key, read consistently; nullopt when absent.
@@ -371,6 +388,8 @@ class ConsulBackend final : public dcs::DcsBackend {
   struct Followed {
     std::unique_ptr<consul::PrefixFollower> follower;
     int64_t own_writes = 0;  // the index our latest write under the prefix needs the copy to reach
+    bool read_directly = false;  // we deleted something: the next read goes to the agent
+    uint64_t deletes = 0;        // how many deletes of ours under the prefix so far
   };
 
   const consul::HttpOptions http_options_;  // for followers, which own their transports
