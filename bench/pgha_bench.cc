@@ -6,15 +6,12 @@
 //   build/bin/pgha_bench [--runs N] [--ttl T --loop-wait L --retry-timeout R] [--failover-only]
 //                                        (as an unprivileged user; scripts/bench.sh does that)
 #include <httplib.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/numbers.h"
