@@ -50,7 +50,8 @@ void InvariantChecker::OnPromote(const std::string& name) {
     return !sync_active || seen->sync->LeaderIs(n) || seen->sync->Contains(n);
   };
   if (tagged(name)) Violation(absl::StrCat("nofailover:", name), absl::StrCat(name, " promoted although tagged nofailover"));
-  if (!sync_allows(name) && !manual_failover) {
+  // Quorum commit: any node may win with enough votes; the votes are what invariant 3 checks.
+  if (!sync_allows(name) && !manual_failover && !sim_->options().quorum_commit) {
     Violation(absl::StrCat("nonsync:", name, ":", world.Describe(me.pg->point())),
               absl::StrCat(name, " promoted in synchronous mode although the sync key (leader ",
                            seen->sync->leader, ", standbys ", absl::StrJoin(seen->sync->sync_standby, ","),

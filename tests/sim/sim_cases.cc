@@ -38,6 +38,7 @@ Outcome RunCase(const Case& c, bool print) {
   o.synchronous_mode_strict = c.strict;
   o.nofailover = c.nofailover;
   o.synchronous_node_count = c.sync_count;
+  o.quorum_commit = c.quorum;
   // Exploration knobs (see SimOptions): answer GET /patroni with live WAL positions, or write
   // switchover requests without the REST API's checks.
   o.validate_switchovers = c.validate_switchovers && std::getenv("PGHA_SIM_UNVALIDATED_SWITCHOVERS") == nullptr;

@@ -21,6 +21,7 @@ struct Case {
   bool strict = false;               // synchronous_mode_strict
   std::vector<std::string> nofailover = {};
   int sync_count = 1;  // synchronous_node_count
+  bool quorum = false;  // synchronous_mode: quorum (with sync)
 };
 
 FaultMix Mix(int crash, int pg_crash, int graceful, int dcs, int net, int full, int outage, int switchover,

@@ -109,7 +109,9 @@ config::Config SimCluster::NodeConfig(const std::string& name) const {
                          {"loop_wait", options_.loop_wait},
                          {"retry_timeout", options_.retry_timeout},
                          {"maximum_lag_on_failover", 1048576},
-                         {"synchronous_mode", options_.synchronous_mode},
+                         {"synchronous_mode", options_.synchronous_mode && options_.quorum_commit
+                                                  ? Json("quorum")
+                                                  : Json(options_.synchronous_mode)},
                          {"synchronous_mode_strict", options_.synchronous_mode_strict},
                          {"synchronous_node_count", options_.synchronous_node_count},
                          {"postgresql", {{"use_pg_rewind", true}, {"use_slots", true}}}};
@@ -237,9 +239,24 @@ void SimCluster::RunCycle(Node& n) {
   n.busy = false;
   ++n.cycles;
   Event(absl::StrCat(n.name, ": ", line));
+  if (options_.synchronous_mode) {
+    // The synchronous state as it moves (traces of failures show what the race saw).
+    dcs::ClusterStatePtr after = Snapshot();
+    std::string sync = after->sync ? absl::StrCat("leader ", after->sync->leader, ", quorum ",
+                                                  after->sync->quorum.value_or(0), ", standbys [",
+                                                  absl::StrJoin(after->sync->sync_standby, ","), "]")
+                                   : "none";
+    std::string names = n.pg->Observe().synchronous_standby_names;
+    std::string state = absl::StrCat(sync, "; ", n.name, " synchronous_standby_names '", names, "'");
+    if (sync != last_sync_ || (n.pg->primary() && names != last_standby_names_[n.name])) {
+      Event(absl::StrCat("sync key: ", state));
+      last_sync_ = sync;
+      last_standby_names_[n.name] = names;
+    }
+  }
   for (const auto& failure : n.worker->TakeFailures()) Event(absl::StrCat(n.name, ": task ", failure));
   absl::Duration jitter = RandomDuration(absl::ZeroDuration(), options_.cycle_jitter);
-  n.next_cycle = std::max(started + absl::Seconds(options_.loop_wait) + jitter, clock_.Monotonic());
+  n.next_cycle = std::max(started + n.loop->NextCycleWithin() + jitter, clock_.Monotonic());
   if (n.loop->exit_reason()) {
     Event(absl::StrCat(n.name, " daemon exits: ", *n.loop->exit_reason()));
     StopDaemon(n);
@@ -313,6 +330,38 @@ bool SimCluster::Converged(std::string* why) {
                           world_.Describe(n.pg->point()), ")");
       return false;
     }
+  }
+  if (options_.synchronous_mode && options_.quorum_commit) return QuorumConverged(holder, why);
+  return true;
+}
+
+// Quorum commit at rest: every other node is a voter (a nofailover one only while too few
+// others), `sync` asks for the quorum that ANY n (...) leaves, and the primary runs with it.
+bool SimCluster::QuorumConverged(const std::string& holder, std::string* why) {
+  std::vector<std::string> promotable, nofailover;
+  for (const auto& name : names_) {
+    if (name == holder) continue;
+    bool tagged = std::find(options_.nofailover.begin(), options_.nofailover.end(), name) != options_.nofailover.end();
+    (tagged ? nofailover : promotable).push_back(name);
+  }
+  std::vector<std::string> voters = promotable;
+  for (const auto& name : nofailover) {
+    if (static_cast<int>(voters.size()) < options_.synchronous_node_count) voters.push_back(name);
+  }
+  std::sort(voters.begin(), voters.end());
+  int numsync = std::min<int>(options_.synchronous_node_count, voters.size());
+  int quorum = static_cast<int>(voters.size()) - numsync;
+  dcs::ClusterStatePtr c = Snapshot();
+  std::string want_key = absl::StrCat("leader ", holder, ", quorum ", quorum, ", voters ", absl::StrJoin(voters, ","));
+  std::string key = c->sync ? absl::StrCat("leader ", c->sync->leader, ", quorum ", c->sync->quorum.value_or(-1),
+                                           ", voters ", absl::StrJoin(c->sync->sync_standby, ","))
+                            : "none";
+  std::string want_names = absl::StrCat("ANY ", numsync, " (", absl::StrJoin(voters, ","), ")");
+  std::string names = node(holder).pg->Observe().synchronous_standby_names;
+  if (key != want_key || names != want_names) {
+    *why = absl::StrCat("sync key '", key, "' (want '", want_key, "'), synchronous_standby_names '", names,
+                        "' (want '", want_names, "')");
+    return false;
   }
   return true;
 }

@@ -37,6 +37,7 @@ struct SimOptions {
   int retry_timeout = 10;
   bool synchronous_mode = false;
   bool synchronous_mode_strict = false;
+  bool quorum_commit = false;  // with synchronous_mode: `synchronous_mode: quorum`
   int synchronous_node_count = 1;
   std::vector<std::string> nofailover;  // node names tagged nofailover
   double write_probability = 0.8;
@@ -178,6 +179,7 @@ class SimCluster {
   // Runs everything due now. Nested: from inside a sleeping node's cycle (no faults then).
   void CatchUp(bool nested);
   void RunCycle(Node& n);
+  bool QuorumConverged(const std::string& holder, std::string* why);
   void StartDaemon(Node& n);
   void StopDaemon(Node& n);
   // The fencers: stop every primary whose write deadline passed without renewal.
@@ -201,6 +203,8 @@ class SimCluster {
   std::multimap<absl::Time, std::function<void()>> scheduled_;
   absl::Time next_tick_;
   bool dcs_down_ = false;
+  std::string last_sync_;                                   // for the trace
+  std::map<std::string, std::string> last_standby_names_;  // for the trace
   std::deque<std::string> trace_;
   InvariantChecker checker_;
 };

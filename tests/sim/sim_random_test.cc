@@ -31,7 +31,7 @@ void RunTableCase(Case c) {
   TEST_CASE("random faults: " NAME, "[sim][random]") { RunTableCase(Case{NAME, __VA_ARGS__}); }
 
 // name, nodes, seed, synchronous_mode, ttl, loop_wait, retry_timeout, faults
-// [, validate switchovers, synchronous_mode_strict, nofailover nodes, synchronous_node_count]
+// [, validate switchovers, synchronous_mode_strict, nofailover nodes, synchronous_node_count, quorum]
 PGHA_SIM_CASE("3 nodes / crashes", 3, 101, false, 30, 10, 10, kCrashes)
 PGHA_SIM_CASE("3 nodes / partitions", 3, 102, false, 30, 10, 10, kPartitions)
 PGHA_SIM_CASE("3 nodes / everything", 3, 103, false, 30, 10, 10, kEverything)
@@ -47,6 +47,14 @@ PGHA_SIM_CASE("3 nodes / strict sync / everything", 3, 206, true, 30, 10, 10, kE
 PGHA_SIM_CASE("5 nodes / two nofailover / everything", 5, 107, false, 30, 10, 10, kEverything, true, false,
               {"n4", "n5"})
 PGHA_SIM_CASE("5 nodes / two sync standbys / everything", 5, 207, true, 30, 10, 10, kEverything, true, false, {}, 2)
+PGHA_SIM_CASE("3 nodes / quorum / everything", 3, 301, true, 30, 10, 10, kEverything, true, false, {}, 1, true)
+PGHA_SIM_CASE("3 nodes / quorum 2 / everything", 3, 302, true, 30, 10, 10, kEverything, true, false, {}, 2, true)
+PGHA_SIM_CASE("5 nodes / quorum / everything", 5, 303, true, 30, 10, 10, kEverything, true, false, {}, 1, true)
+PGHA_SIM_CASE("5 nodes / quorum 2 / partitions / fast timings", 5, 304, true, 10, 2, 3, kPartitions, true, false, {},
+              2, true)
+PGHA_SIM_CASE("5 nodes / strict quorum 2 / one nofailover / everything", 5, 305, true, 30, 10, 10, kEverything, true,
+              true, {"n5"}, 2, true)
+PGHA_SIM_CASE("3 nodes / quorum / switchovers", 3, 306, true, 30, 10, 10, kSwitchovers, true, false, {}, 1, true)
 
 // The same mixes, for the sweep.
 std::vector<Case> SweepCases() {
@@ -65,6 +73,13 @@ std::vector<Case> SweepCases() {
       {"3 nodes / strict sync / everything", 3, 0, true, 30, 10, 10, kEverything, true, true},
       {"5 nodes / two nofailover / everything", 5, 0, false, 30, 10, 10, kEverything, true, false, {"n4", "n5"}},
       {"5 nodes / two sync standbys / everything", 5, 0, true, 30, 10, 10, kEverything, true, false, {}, 2},
+      {"3 nodes / quorum / everything", 3, 0, true, 30, 10, 10, kEverything, true, false, {}, 1, true},
+      {"3 nodes / quorum 2 / everything", 3, 0, true, 30, 10, 10, kEverything, true, false, {}, 2, true},
+      {"5 nodes / quorum / everything", 5, 0, true, 30, 10, 10, kEverything, true, false, {}, 1, true},
+      {"5 nodes / quorum 2 / partitions / fast timings", 5, 0, true, 10, 2, 3, kPartitions, true, false, {}, 2, true},
+      {"5 nodes / strict quorum 2 / one nofailover / everything", 5, 0, true, 30, 10, 10, kEverything, true, true,
+       {"n5"}, 2, true},
+      {"3 nodes / quorum / switchovers", 3, 0, true, 30, 10, 10, kSwitchovers, true, false, {}, 1, true},
   };
 }
 

@@ -150,7 +150,9 @@ std::string FailoverImpossibleReason(const ActionContext& ctx, const dcs::Cluste
                                      const std::string& action) {
   if (!leader.empty() && (!cluster.leader || cluster.leader->name != leader)) return "leader name does not match";
   std::vector<dcs::Member> members;
-  bool sync_mode = cluster.IsSynchronousMode() && cluster.sync;
+  // Quorum commit does not tie a switchover to listed standbys (Patroni 4): the leader hands over
+  // only once the candidate confirmed its shutdown checkpoint.
+  bool sync_mode = cluster.IsSynchronousMode() && cluster.sync && !cluster.IsQuorumCommitMode();
   if (!candidate.empty()) {
     if (action == "switchover" && sync_mode && !cluster.sync->Contains(candidate)) {
       return "candidate name does not match with sync_standby";

@@ -61,20 +61,26 @@ int HealthStatusCode(const std::string& raw_path, const QueryParams& query, cons
     ignore_tags = true;
   } else if (absl::StrContains(path, "replica")) {
     code = replica;
-  } else if (absl::StrContains(path, "quorum")) {
-    // Quorum commit (synchronous_mode: quorum) runs as `on`: there are no quorum standbys, so
-    // /quorum never answers 200 and /read-only-quorum only on the primary.
-    code = path == "/read-only-quorum" && (primary == 200 || standby_leader == 200) ? 200 : 503;
-  } else if (absl::StrContains(path, "read-only") && !absl::StrContains(path, "sync")) {
+  } else if (absl::StrContains(path, "read-only") && !absl::StrContains(path, "sync") &&
+             !absl::StrContains(path, "quorum")) {
     code = (primary == 200 || standby_leader == 200) ? 200 : replica;
   } else if (absl::StrContains(path, "health")) {
     code = running ? 200 : 503;
   } else if (cluster != nullptr) {
     bool sync = s.sync_standby;
+    bool quorum = s.quorum_standby;
     if ((path == "/sync" || path == "/synchronous") && sync) {
       code = replica;
-    } else if ((path == "/async" || path == "/asynchronous") && !sync) {
+    } else if (path == "/quorum" && quorum) {
       code = replica;
+    } else if ((path == "/async" || path == "/asynchronous") && !sync && !quorum) {
+      code = replica;
+    } else if (path == "/read-only-quorum") {
+      if (primary == 200 || standby_leader == 200) {
+        code = 200;
+      } else if (quorum) {
+        code = replica;
+      }
     } else if (path == "/read-only-sync" || path == "/read-only-synchronous") {
       if (primary == 200 || standby_leader == 200) {
         code = 200;

@@ -45,6 +45,7 @@ Json PatroniStatus(const ha::NodeStatus& s) {
       xlog["paused"] = o.replay_paused;
       r["xlog"] = xlog;
       if (s.sync_standby) r["sync_standby"] = true;
+      if (s.quorum_standby) r["quorum_standby"] = true;
     } else {
       r["xlog"] = {{"location", o.current_lsn.value_or(0)}};
     }
@@ -110,7 +111,7 @@ Json ClusterView(const dcs::ClusterState& c) {
     if (c.IsLeader(m.name)) {
       j["role"] = standby_cluster ? "standby_leader" : "leader";
     } else if (c.sync && c.sync->Contains(m.name)) {
-      j["role"] = "sync_standby";
+      j["role"] = c.IsQuorumCommitMode() ? "quorum_standby" : "sync_standby";
     } else {
       j["role"] = "replica";
     }
@@ -185,6 +186,11 @@ std::string MetricsText(const ha::NodeStatus& s) {
   metric("patroni_replica", "gauge", "Value is 1 if this node is a replica, 0 otherwise.", replica ? "1" : "0");
   metric("patroni_sync_standby", "gauge", "Value is 1 if this node is a sync standby replica, 0 otherwise.",
          s.sync_standby ? "1" : "0");
+  if (s.cluster && s.cluster->IsQuorumCommitMode()) {
+    // Patroni 4's; left out otherwise so that Patroni 3 dashboards see the lines they know.
+    metric("patroni_quorum_standby", "gauge", "Value is 1 if this node is a quorum standby, 0 otherwise.",
+           s.quorum_standby ? "1" : "0");
+  }
   metric("patroni_xlog_received_location", "counter",
          "Current location of the received Postgres transaction log, 0 if this node is not a replica.",
          std::to_string(replica ? o.receive_lsn.value_or(0) : 0));

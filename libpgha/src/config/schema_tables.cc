@@ -664,13 +664,7 @@ SpecPtr DynamicConfigSpec() {
           Opt("master_start_timeout", Int(0, std::nullopt, "s")),
           Opt("master_stop_timeout", Int(0, std::nullopt, "s")),
           Opt("primary_race_backoff", Int(0, std::nullopt, "s")),
-          Opt("synchronous_mode", WithCheck(WithCheck(Any(), CheckSynchronousMode),
-                                            [](const Json& v, const KeyPath& path, Validator& val) {
-                                              if (v == "quorum") {
-                                                val.Warning(path, "quorum commit is not implemented by pgha: "
-                                                                  "synchronous_mode quorum behaves as on");
-                                              }
-                                            })),
+          Opt("synchronous_mode", WithCheck(Any(), CheckSynchronousMode)),
           Opt("synchronous_mode_strict", Bool()),
           Opt("synchronous_node_count", Int(1)),
           Opt("failsafe_mode", Bool()),

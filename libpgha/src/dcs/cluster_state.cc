@@ -126,6 +126,14 @@ bool ClusterState::IsSynchronousMode() const {
   return Truthy(v);
 }
 
+bool ClusterState::IsQuorumCommitMode() const {
+  if (!config || !config->data.is_object() || !config->data.contains("synchronous_mode")) {
+    return false;
+  }
+  const Json& v = config->data["synchronous_mode"];
+  return v.is_string() && absl::AsciiStrToLower(v.get<std::string>()) == "quorum";
+}
+
 int ClusterState::Timeline() const {
   if (!history) return 0;
   if (history->entries.empty()) return 1;  // "[]": Patroni reads timeline 1

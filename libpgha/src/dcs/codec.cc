@@ -160,8 +160,18 @@ absl::StatusOr<SyncState> DecodeSync(const std::string& value) {
       if (!stripped.empty()) s.sync_standby.emplace_back(stripped);
     }
   }
-  if (doc.contains("quorum") && doc["quorum"].is_number_integer()) {
-    s.quorum = doc["quorum"].get<int>();
+  if (doc.contains("quorum") && !doc["quorum"].is_null()) {
+    // The leader race trusts this number: one that is not a count is refused, not read as 0
+    // (which would let a node win without the votes the commits need). Patroni reads int(x).
+    const Json& q = doc["quorum"];
+    int64_t n = -1;
+    if (q.is_number_integer()) {
+      n = q.get<int64_t>();
+    } else if (q.is_string() && !absl::SimpleAtoi(q.get<std::string>(), &n)) {
+      n = -1;
+    }
+    if (n < 0 || n > 1000) return absl::InvalidArgumentError("sync value has a quorum that is not a count");
+    s.quorum = static_cast<int>(n);
   }
   return s;
 }
@@ -355,9 +365,9 @@ std::string EncodeFailover(const FailoverRequest& f) {
 std::string EncodeSync(const SyncState& s) {
   Json doc = Json::object();
   doc["leader"] = s.leader;
+  if (s.quorum) doc["quorum"] = *s.quorum;  // quorum commit: Patroni 4's key order
   doc["sync_standby"] =
       s.sync_standby.empty() ? Json(nullptr) : Json(absl::StrJoin(s.sync_standby, ","));
-  if (s.quorum) doc["quorum"] = *s.quorum;
   return Compact(doc);
 }
 

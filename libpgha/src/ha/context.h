@@ -24,6 +24,9 @@ struct Context {
     return config.synchronous_mode != config::SyncMode::kOff && cluster.sync &&
            !cluster.sync->leader.empty();
   }
+  bool QuorumMode() const { return config.synchronous_mode == config::SyncMode::kQuorum; }
+  // Quorum commit is on and the `sync` key names a leader: its quorum and voters bind the race.
+  bool QuorumActive() const { return QuorumMode() && SyncModeActive(); }
   void Do(Action a) { decision.actions.push_back(std::move(a)); }
   void Say(std::string message) { decision.message = std::move(message); }
 };
@@ -64,9 +67,15 @@ std::optional<pg::Upstream> ReplicationSource(const Context& c);
 void PrimaryDuties(Context& c);
 // Switchover/failover request handling on the leader. True when it decided.
 bool HandleSwitchoverAsLeader(Context& c);
-// Members a race may consider, and whether `name` may race in synchronous mode.
+// Synchronous replication (sync_replication.cc). Whether `name` may race in synchronous mode.
 bool SyncAllowsPromotion(const Context& c, const std::string& name);
-void ClaimSyncBeforePromotion(Context& c);
+// Before a promotion: take `sync` over (on), or set synchronous_standby_names so that the first
+// commits wait for a quorum that overlaps any race (quorum).
+void PrepareSyncForPromotion(Context& c);
+// The primary's part: synchronous_standby_names and `sync` as the mode wants them.
+void ManageSynchronousReplication(Context& c);
+// synchronous_node_count, at least 1 in strict mode.
+int SyncNodesWanted(const Context& c);
 
 }  // namespace pgha::ha::internal
 

@@ -25,6 +25,7 @@ struct HaLoop::Impl {
   config::EffectiveConfig effective;
   HaConfig config;
   Memory memory;
+  std::optional<absl::Duration> next_cycle_within;  // the last decision's
   std::optional<absl::Time> lock_refreshed_at;
   dcs::ClusterStatePtr last_cluster = std::make_shared<dcs::ClusterState>();
   std::set<std::string> logged_decode_errors;  // as last read, each logged once
@@ -173,6 +174,7 @@ struct HaLoop::Impl {
     internal::ExecOutcome outcome = executor.Run(decision, cluster, config, local);
     commands.AfterDecision(decision, outcome);
     memory = decision.memory;
+    next_cycle_within = decision.next_cycle_within;
     lock_refreshed_at = local.lock_refreshed_at;
     if (outcome.exit_reason) *exit_reason = outcome.exit_reason;
 
@@ -211,7 +213,10 @@ struct HaLoop::Impl {
     status.last_message = decision.message;
     status.conn_url = internal::ConnUrl(o.local);
     status.api_url = internal::ApiUrl(o.local);
-    status.sync_standby = cluster.sync && cluster.sync->Contains(config.name);
+    bool listed = cluster.sync && cluster.sync->Contains(config.name);
+    bool quorum_mode = config.synchronous_mode == config::SyncMode::kQuorum;
+    status.sync_standby = listed && !quorum_mode;
+    status.quorum_standby = listed && quorum_mode;
     status.failsafe_mode = config.failsafe_mode;
     status.failsafe_active = !local.dcs_ok && local.failsafe_confirmed && is_primary;
     if (scheduled_restart) {
@@ -225,6 +230,12 @@ struct HaLoop::Impl {
     return line;
   }
 };
+
+absl::Duration HaLoop::NextCycleWithin() const {
+  absl::Duration wait = impl_->config.loop_wait;
+  if (impl_->next_cycle_within) wait = std::min(wait, *impl_->next_cycle_within);
+  return wait;
+}
 
 HaLoop::HaLoop(HaLoopOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HaLoop::~HaLoop() {
@@ -353,7 +364,7 @@ void HaLoop::Run() {
     }
     shared->cv.notify_all();
     if (exit_reason_ || stop_requested_) break;
-    absl::Time next = started + impl_->config.loop_wait;
+    absl::Time next = started + NextCycleWithin();
     while (!stop_requested_ && !reload_requested_) {
       absl::Time now = clock->Monotonic();
       if (now >= next) break;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "context.h"
 #include "pgha/dcs/codec.h"
@@ -10,24 +11,6 @@
 namespace pgha::ha {
 namespace internal {
 namespace {
-
-std::string QuoteStandbyName(const std::string& name) {
-  std::string out = "\"";
-  for (char ch : name) {
-    if (ch == '"') out.push_back('"');
-    out.push_back(ch);
-  }
-  out.push_back('"');
-  return out;
-}
-
-std::string SyncNamesValue(const std::vector<std::string>& names, int count) {
-  if (names.empty()) return "";
-  std::vector<std::string> quoted;
-  for (const auto& n : names) quoted.push_back(QuoteStandbyName(n));
-  if (names.size() == 1 && count <= 1) return quoted.front();
-  return absl::StrCat("FIRST ", std::min<size_t>(count, names.size()), " (", absl::StrJoin(quoted, ","), ")");
-}
 
 const PeerStatus* PeerNamed(const LocalState& local, const std::string& name) {
   for (const auto& p : local.peers) {
@@ -45,111 +28,23 @@ bool CanTakeOver(const Context& c, const std::string& name) {
     return false;
   }
   if (c.cluster.FindMember(name) == nullptr) return false;
-  if (c.SyncModeActive() && !c.cluster.sync->Contains(name)) return false;
+  // Synchronous mode on: only a listed standby has every acknowledged commit. Quorum mode: the
+  // primary stops cleanly first, so a standby streaming from it gets everything (and the lock
+  // is released only once it confirmed the shutdown checkpoint, tasks.cc).
+  if (c.SyncModeActive() && !c.QuorumMode() && !c.cluster.sync->Contains(name)) return false;
+  if (c.QuorumMode()) {
+    bool streaming = std::any_of(c.local.pg.replication.begin(), c.local.pg.replication.end(),
+                                 [&](const pg::ReplicationRow& r) {
+                                   return absl::EqualsIgnoreCase(r.application_name, name) && r.state == "streaming";
+                                 });
+    if (!streaming) return false;
+  }
   std::optional<Lsn> mine = c.local.pg.current_lsn;
   if (mine && p->wal_position &&
       static_cast<int64_t>(*mine) - static_cast<int64_t>(*p->wal_position) > c.config.maximum_lag_on_failover) {
     return false;
   }
   return true;
-}
-
-void ManageSynchronousReplication(Context& c) {
-  const pg::Observation& pg = c.local.pg;
-  if (c.config.synchronous_mode == config::SyncMode::kOff) {
-    if (c.cluster.sync) {
-      c.Do(DeleteSync{c.cluster.sync->version});
-      c.Do(SetSyncStandbyNames{""});
-    }
-    return;
-  }
-  struct Candidate {
-    std::string name;
-    int priority;
-    bool sync_now;
-    Lsn lsn;
-  };
-  std::vector<Candidate> candidates;
-  for (const auto& row : pg.replication) {
-    if (row.state != "streaming") continue;
-    const dcs::Member* m = c.cluster.FindMember(row.application_name);
-    if (m == nullptr || m->name == c.me() || m->NoSync() || !m->IsRunning()) continue;
-    if (!m->ReplicateFrom().empty() && m->ReplicateFrom() != c.me()) continue;
-    candidates.push_back({m->name, m->SyncPriority(), row.sync_state == "sync",
-                          row.flush_lsn.value_or(0)});
-  }
-  if (c.config.maximum_lag_on_syncnode > 0 && !candidates.empty()) {
-    // Patroni's rule: the lag is measured from the most advanced standby when there are
-    // several, else from the primary's own position.
-    Lsn reference = pg.current_lsn.value_or(0);
-    if (candidates.size() > 1) {
-      reference = std::max_element(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-                    return a.lsn < b.lsn;
-                  })->lsn;
-    }
-    candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
-                                    [&](const Candidate& cand) {
-                                      return reference > cand.lsn && static_cast<int64_t>(reference - cand.lsn) >
-                                                                         c.config.maximum_lag_on_syncnode;
-                                    }),
-                     candidates.end());
-  }
-  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.priority != b.priority) return a.priority > b.priority;
-    if (a.sync_now != b.sync_now) return a.sync_now;
-    return a.lsn > b.lsn;
-  });
-  int count = std::max(1, c.config.synchronous_node_count);
-  std::vector<std::string> picked;
-  for (const auto& cand : candidates) {
-    if (static_cast<int>(picked.size()) >= count) break;
-    picked.push_back(cand.name);
-  }
-  std::set<std::string> confirmed;  // sync in PostgreSQL's own view right now
-  for (const auto& cand : candidates) {
-    if (cand.sync_now) confirmed.insert(cand.name);
-  }
-  std::string desired_guc = SyncNamesValue(picked, count);
-  if (picked.empty() && c.config.synchronous_mode_strict) desired_guc = "*";
-
-  bool key_is_mine = c.cluster.sync && c.cluster.sync->LeaderIs(c.me());
-  std::vector<std::string> listed = key_is_mine ? c.cluster.sync->sync_standby : std::vector<std::string>{};
-  dcs::Version version = c.cluster.sync ? c.cluster.sync->version : dcs::kNoVersion;
-  // Order matters for no-loss: a standby leaves `sync` before it leaves the GUC, and enters
-  // `sync` only after PostgreSQL reports it synchronous under the GUC.
-  std::vector<std::string> keep;
-  for (const auto& n : listed) {
-    if (std::find(picked.begin(), picked.end(), n) != picked.end() && confirmed.count(n) != 0) {
-      keep.push_back(n);
-    }
-  }
-  if (!key_is_mine || keep.size() != listed.size()) {
-    dcs::SyncState s;
-    s.leader = c.me();
-    // Strict mode too: a standby that left the GUC must leave `sync`, or it could be promoted
-    // without the commits its replacement acknowledged. An empty list means only this leader
-    // may be promoted; strict mode then blocks commits with "*" until a standby confirms.
-    s.sync_standby = keep;
-    c.Do(WriteSync{s, version});
-    if (pg.synchronous_standby_names != desired_guc) c.Do(SetSyncStandbyNames{desired_guc});
-    return;
-  }
-  if (pg.synchronous_standby_names != desired_guc) {
-    c.Do(SetSyncStandbyNames{desired_guc});
-    return;
-  }
-  std::vector<std::string> grown = keep;
-  for (const auto& n : picked) {
-    if (confirmed.count(n) != 0 && std::find(grown.begin(), grown.end(), n) == grown.end()) {
-      grown.push_back(n);
-    }
-  }
-  if (grown.size() != listed.size()) {
-    dcs::SyncState s;
-    s.leader = c.me();
-    s.sync_standby = grown;
-    c.Do(WriteSync{s, version});
-  }
 }
 
 void WriteHistoryIfNeeded(Context& c) {
@@ -388,7 +283,9 @@ bool HandleSwitchoverAsLeader(Context& c) {
   std::string candidate = req->candidate;
   if (candidate.empty()) {
     for (const auto& p : c.local.peers) {
-      if (p.name != c.me() && CanTakeOver(c, p.name)) {
+      // Quorum mode: without a named candidate the voters race, so pick one of them.
+      bool may_race = !c.QuorumActive() || c.cluster.sync->Contains(p.name);
+      if (p.name != c.me() && may_race && CanTakeOver(c, p.name)) {
         candidate = p.name;
         break;
       }
@@ -477,7 +374,7 @@ bool RuleHoldingLock(Context& c) {
   }
   KeepLock(c);
   if (c.local.pg.in_recovery) {
-    if (c.SyncModeActive() && !c.cluster.sync->LeaderIs(c.me())) ClaimSyncBeforePromotion(c);
+    if (c.QuorumMode() || (c.SyncModeActive() && !c.cluster.sync->LeaderIs(c.me()))) PrepareSyncForPromotion(c);
     c.Do(Promote{});
     c.Say("promoted self to leader because I had the session lock");
     return true;

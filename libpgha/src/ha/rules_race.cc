@@ -17,29 +17,14 @@ bool PeerUsable(const PeerStatus& p) {
   return p.reachable && !p.nofailover && p.failover_priority > 0 && !p.watchdog_failed;
 }
 
+// Whether `name` may race while a switchover away from the former leader is pending: in quorum
+// mode only the voters (Patroni's rule), otherwise whoever synchronous mode allows.
+bool MayRaceInSwitchover(const Context& c, const std::string& name) {
+  if (c.QuorumActive()) return c.cluster.sync->LeaderIs(name) || c.cluster.sync->Contains(name);
+  return SyncAllowsPromotion(c, name);
+}
+
 }  // namespace
-
-void ClaimSyncBeforePromotion(Context& c) {
-  // Before promoting, take over `sync` (compare-and-set on what we read): if the old leader or
-  // anyone else changed it meanwhile, the write fails and promotion waits for the next cycle.
-  // Strict mode keeps the old leader and the other sync standbys listed so commits block until
-  // one of them streams from us; otherwise the list starts empty.
-  dcs::SyncState sync;
-  sync.leader = c.me();
-  if (c.config.synchronous_mode_strict) {
-    auto add = [&](const std::string& n) {
-      if (n != c.me() && !sync.Contains(n)) sync.sync_standby.push_back(n);
-    };
-    add(c.cluster.sync->leader);
-    for (const auto& n : c.cluster.sync->sync_standby) add(n);
-  }
-  c.Do(WriteSync{sync, c.cluster.sync->version});
-}
-
-bool SyncAllowsPromotion(const Context& c, const std::string& name) {
-  if (!c.SyncModeActive()) return true;
-  return c.cluster.sync->LeaderIs(name) || c.cluster.sync->Contains(name);
-}
 
 }  // namespace internal
 
@@ -62,23 +47,35 @@ bool IsHealthiest(const dcs::ClusterState& cluster, const LocalState& local, con
   }
   bool sync_active = config.synchronous_mode != config::SyncMode::kOff && cluster.sync &&
                      !cluster.sync->leader.empty();
+  // Quorum commit: every acknowledged commit is on at least one voter of any `quorum` of them
+  // plus the former leader, so a node may win only with that many votes: voters (the former
+  // leader is one; so is this node when listed) it reached that are not ahead of it.
+  bool quorum_active = sync_active && config.synchronous_mode == config::SyncMode::kQuorum;
+  auto voter = [&](const std::string& n) { return cluster.sync->LeaderIs(n) || cluster.sync->Contains(n); };
+  int votes = quorum_active && voter(config.name) ? 0 : -1;
+  int ahead = 0;
   for (const auto& peer : local.peers) {
     if (peer.name == config.name || !internal::PeerUsable(peer)) continue;
-    // In synchronous mode only the former leader and the sync standbys are compared.
-    if (sync_active && !cluster.sync->LeaderIs(peer.name) && !cluster.sync->Contains(peer.name)) {
-      continue;
-    }
+    // In synchronous mode only the former leader and the sync standbys (voters) are compared.
+    if (sync_active && !voter(peer.name)) continue;
     if (!peer.in_recovery) return fail(absl::StrCat("primary (", peer.name, ") is still alive"));
     Lsn theirs = peer.wal_position.value_or(0);
     bool former_leader = sync_active && cluster.sync->LeaderIs(peer.name);
-    if (theirs > *mine && !former_leader) {
-      return fail(absl::StrCat("wal position of ", peer.name, " is ahead of my wal position"));
+    if (theirs > *mine) {
+      ++ahead;
+      if (!former_leader) return fail(absl::StrCat("wal position of ", peer.name, " is ahead of my wal position"));
+      continue;  // the former leader's extra WAL was never acknowledged
     }
     if (theirs == *mine && peer.failover_priority > config.failover_priority && !former_leader) {
       return fail(absl::StrCat(peer.name, " has equally advanced WAL and a higher priority"));
     }
+    if (quorum_active && theirs > 0) ++votes;  // only a running PostgreSQL votes
   }
-  return true;
+  if (!quorum_active) return true;
+  int quorum = cluster.sync->quorum.value_or(0);
+  // The former leader alone (nobody ahead of it) is safe with no votes: it wrote every commit.
+  if (votes >= quorum || (ahead == 0 && cluster.sync->LeaderIs(config.name))) return true;
+  return fail(absl::StrCat("quorum requirement ", quorum, " can not be reached (", std::max(votes, 0), " votes)"));
 }
 
 namespace internal {
@@ -101,7 +98,7 @@ bool RuleLeaderRace(Context& c) {
         return true;
       }
       TakeLock(c);
-      if (c.SyncModeActive()) ClaimSyncBeforePromotion(c);
+      PrepareSyncForPromotion(c);
       c.Do(Promote{});
       c.Say("promoted self to leader by acquiring session lock (manual failover, paused)");
       return true;
@@ -140,7 +137,7 @@ bool RuleLeaderRace(Context& c) {
     // The former leader of a switchover stays out while any other member can take over (in
     // synchronous mode: a member listed in `sync`; otherwise nobody would ever promote).
     for (const auto& p : c.local.peers) {
-      if (p.name != me && PeerUsable(p) && p.in_recovery && SyncAllowsPromotion(c, p.name)) {
+      if (p.name != me && PeerUsable(p) && p.in_recovery && MayRaceInSwitchover(c, p.name)) {
         eligible = false;
         why_not = "I am the former leader of a switchover";
         break;
@@ -156,6 +153,11 @@ bool RuleLeaderRace(Context& c) {
     // A primary that kept running through a DCS outage told us it lives within ttl.
     eligible = false;
     why_not = "a primary confirmed within ttl that it runs (failsafe mode)";
+  }
+  if (eligible && !manual && request != nullptr && !request->leader.empty() && !MayRaceInSwitchover(c, me)) {
+    // A switchover in quorum mode is raced among the voters (Patroni's rule).
+    eligible = false;
+    why_not = "I am not a voter of the synchronous quorum";
   }
   if (eligible && c.config.nofailover) {
     eligible = false;
@@ -194,7 +196,7 @@ bool RuleLeaderRace(Context& c) {
   TakeLock(c);
   if (request != nullptr) c.Do(ClearFailover{request->version});
   if (c.local.pg.in_recovery) {
-    if (c.SyncModeActive()) ClaimSyncBeforePromotion(c);
+    PrepareSyncForPromotion(c);
     c.Do(Promote{});
     c.Say("promoted self to leader by acquiring session lock");
   } else {

@@ -71,6 +71,13 @@ absl::Status GracefulDemote(const ExecDeps& d, const HaConfig& config, const dcs
     auto peers = d.prober->Probe({candidate}, absl::Seconds(2));
     if (!peers.empty() && peers[0].reachable && peers[0].wal_position.value_or(0) > checkpoint) break;
     if (d.clock->Monotonic() >= deadline) {
+      if (config.synchronous_mode == config::SyncMode::kQuorum) {
+        // With quorum commit no single standby is known to hold every acknowledged commit:
+        // only the shutdown checkpoint proves it. Keep the lock; the next cycle starts this
+        // node as the primary again.
+        return absl::FailedPreconditionError(absl::StrCat(
+            candidate.name, " has not confirmed the shutdown checkpoint: switchover aborted (quorum commit)"));
+      }
       PGHA_LOG(WARNING) << candidate.name << " has not confirmed the shutdown checkpoint; releasing anyway";
       break;
     }

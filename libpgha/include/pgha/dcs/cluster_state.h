@@ -143,6 +143,7 @@ struct ClusterState {
   bool IsLeader(const std::string& name) const { return leader && leader->name == name; }
   bool IsPaused() const;
   bool IsSynchronousMode() const;  // synchronous_mode on/quorum in config
+  bool IsQuorumCommitMode() const;  // synchronous_mode: quorum
   // The cluster's timeline as Patroni derives it: last history timeline + 1, or 0 if unknown.
   int Timeline() const;
   // The leader's last known WAL position: the status optime, 0 when unknown.

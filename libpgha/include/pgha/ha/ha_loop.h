@@ -51,6 +51,9 @@ class HaLoop {
 
   // One cycle. Returns the cycle's one-line summary.
   std::string RunCycle();
+  // How long after the start of the last cycle the next one should run: loop_wait, or less
+  // while a change made in steps is under way (Decision::next_cycle_within).
+  absl::Duration NextCycleWithin() const;
   // Cycles until RequestStop() or a fatal condition; waits for DCS changes in between.
   void Run();
   void RequestStop() { stop_requested_ = true; }

@@ -39,7 +39,8 @@ struct NodeStatus {
   std::string conn_url;
   std::string api_url;
   std::optional<Json> scheduled_restart;
-  bool sync_standby = false;  // listed in /sync
+  bool sync_standby = false;    // listed in /sync (synchronous_mode on)
+  bool quorum_standby = false;  // a voter in /sync (synchronous_mode quorum)
   bool failsafe_mode = false;    // the dynamic configuration enables it
   bool failsafe_active = false;  // a primary running on failsafe confirmations (DCS unreachable)
 };

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -117,6 +118,12 @@ struct Memory {
   // Seeded from /status retain_slots once per timeline, i.e. when this node became primary.
   std::map<std::string, absl::Time> member_slot_seen;
   int member_slot_seen_timeline = 0;
+  // Quorum commit on the primary: synchronous_standby_names as last seen, the primary's WAL
+  // position when it was seen to change, and the standbys it lists that reached that position
+  // since (so they hold every commit acknowledged before they were listed; Patroni's "ready").
+  std::optional<std::string> standby_names_seen;
+  Lsn standby_names_changed_at = 0;
+  std::set<std::string> caught_up_standbys;
   int64_t last_status_optime = -1;  // what we last wrote to `status`
   int last_history_timeline = 0;
   std::string bootstrap_error;
@@ -262,6 +269,9 @@ struct Decision {
   // Why LocalState::command was refused (its REST answer); unset when it was started or when
   // another rule decided the cycle first.
   std::optional<std::string> command_refused;
+  // Run the next cycle after this rather than after loop_wait: a change made in steps (quorum
+  // commit) continues as soon as the previous step can be observed.
+  std::optional<absl::Duration> next_cycle_within;
 };
 
 }  // namespace pgha::ha
