@@ -70,7 +70,13 @@ void InvariantChecker::OnPromote(const std::string& name) {
     if (request != nullptr && request->leader == other) continue;
     if (sync_active && seen->sync->LeaderIs(other)) continue;
     if (seen->FindMember(other) == nullptr || !world.CanTalk(name, other)) continue;
-    if (n.pg->point().lsn > mine) {
+    // Quorum commit orders positions by timeline first (rules_race.cc): WAL on an older
+    // timeline past a promotion was never acknowledged.
+    bool further = n.pg->point().lsn > mine;
+    if (sim_->options().quorum_commit && n.pg->timeline() != me.pg->timeline()) {
+      further = n.pg->timeline() > me.pg->timeline();
+    }
+    if (further) {
       Violation(absl::StrCat("behind:", name, ":", world.Describe(me.pg->point())),
                 absl::StrCat(name, " promoted at ", world.Describe(me.pg->point()), " although eligible ", other,
                              " was further at ", world.Describe(n.pg->point()), " (its published position: ",

@@ -160,6 +160,10 @@ ha::PeerStatus ParsePeerStatus(const std::string& name, const std::string& body)
       if (rec || rep) p.wal_position = std::max(rec.value_or(0), rep.value_or(0));
     }
   }
+  if (doc.contains("timeline") && doc["timeline"].is_number_integer() && doc["timeline"].get<int64_t>() > 0 &&
+      doc["timeline"].get<int64_t>() < (int64_t{1} << 31)) {
+    p.timeline = static_cast<int>(doc["timeline"].get<int64_t>());
+  }
   if (doc.contains("tags") && doc["tags"].is_object()) {
     const Json& t = doc["tags"];
     if (t.contains("nofailover") && Truthy(t["nofailover"])) p.nofailover = true;

@@ -53,7 +53,7 @@ bool IsHealthiest(const dcs::ClusterState& cluster, const LocalState& local, con
   bool quorum_active = sync_active && config.synchronous_mode == config::SyncMode::kQuorum;
   auto voter = [&](const std::string& n) { return cluster.sync->LeaderIs(n) || cluster.sync->Contains(n); };
   int votes = quorum_active && voter(config.name) ? 0 : -1;
-  int ahead = 0;
+  int nodes_ahead = 0;
   for (const auto& peer : local.peers) {
     if (peer.name == config.name || !internal::PeerUsable(peer)) continue;
     // In synchronous mode only the former leader and the sync standbys (voters) are compared.
@@ -61,12 +61,20 @@ bool IsHealthiest(const dcs::ClusterState& cluster, const LocalState& local, con
     if (!peer.in_recovery) return fail(absl::StrCat("primary (", peer.name, ") is still alive"));
     Lsn theirs = peer.wal_position.value_or(0);
     bool former_leader = sync_active && cluster.sync->LeaderIs(peer.name);
-    if (theirs > *mine) {
-      ++ahead;
+    // Quorum commit compares positions with their timelines: a peer on a newer timeline has a
+    // promotion this node missed (and the commits made after it), whatever the LSNs say; one on
+    // an older timeline holds only WAL a promotion since abandoned, never acknowledged.
+    bool is_ahead = theirs > *mine;
+    if (quorum_active && peer.timeline && local.pg.timeline && *peer.timeline != *local.pg.timeline) {
+      is_ahead = *peer.timeline > *local.pg.timeline;
+    }
+    if (is_ahead) {
+      ++nodes_ahead;
       if (!former_leader) return fail(absl::StrCat("wal position of ", peer.name, " is ahead of my wal position"));
       continue;  // the former leader's extra WAL was never acknowledged
     }
-    if (theirs == *mine && peer.failover_priority > config.failover_priority && !former_leader) {
+    if (theirs == *mine && peer.failover_priority > config.failover_priority && !former_leader &&
+        (!quorum_active || !peer.timeline || !local.pg.timeline || *peer.timeline == *local.pg.timeline)) {
       return fail(absl::StrCat(peer.name, " has equally advanced WAL and a higher priority"));
     }
     if (quorum_active && theirs > 0) ++votes;  // only a running PostgreSQL votes
@@ -74,7 +82,7 @@ bool IsHealthiest(const dcs::ClusterState& cluster, const LocalState& local, con
   if (!quorum_active) return true;
   int quorum = cluster.sync->quorum.value_or(0);
   // The former leader alone (nobody ahead of it) is safe with no votes: it wrote every commit.
-  if (votes >= quorum || (ahead == 0 && cluster.sync->LeaderIs(config.name))) return true;
+  if (votes >= quorum || (nodes_ahead == 0 && cluster.sync->LeaderIs(config.name))) return true;
   return fail(absl::StrCat("quorum requirement ", quorum, " can not be reached (", std::max(votes, 0), " votes)"));
 }
 

@@ -217,8 +217,10 @@ NameSet TrackCaughtUp(Context& c, const StandbyNames& names) {
   return NameSet(std::vector<std::string>(m.caught_up_standbys.begin(), m.caught_up_standbys.end()));
 }
 
-// How soon to look again while a quorum change is under way (Patroni waits 1 s too).
-constexpr absl::Duration kQuorumStepInterval = absl::Seconds(1);
+// How soon to look again while a quorum change is under way: long enough for PostgreSQL to
+// apply a reload and the standbys to report (milliseconds), short enough not to hold commits
+// back after a failover (each step may be one cycle).
+constexpr absl::Duration kQuorumStepInterval = absl::Milliseconds(500);
 
 // synchronous_mode quorum (Patroni 4): ANY numsync (...) in PostgreSQL, quorum and voters in
 // `sync`, moved one step per cycle by ResolveQuorum (quorum.h); each step is observed (the
@@ -290,6 +292,13 @@ void ManageQuorumReplication(Context& c) {
       s.sync_standby = step.names;
       s.quorum = step.num;
       c.Do(WriteSync{s, sync->version});
+      // The setting that follows a key change may go in the same cycle: the key is written
+      // (acknowledged by the DCS) before PostgreSQL is asked to relax anything, and the
+      // executor stops at a failed write. The other order waits for the next cycle, which sees
+      // the setting as PostgreSQL applied it.
+      if (steps->size() > 1 && (*steps)[1].kind == QuorumTransition::Kind::kSync) {
+        c.Do(SetSyncStandbyNames{QuorumStandbyNames((*steps)[1].names, (*steps)[1].num)});
+      }
       break;
     }
     case QuorumTransition::Kind::kRestart:

@@ -151,6 +151,17 @@ TEST_CASE("health checks as Patroni 3.0.2 answers them (reference table)") {
   CHECK(HealthStatusCode("/quorum", {}, replica) == 503);
   CHECK(HealthStatusCode("/read-only-quorum", {}, replica) == 503);
   CHECK(HealthStatusCode("/read-only-quorum", {}, leader) == 200);
+  // Quorum commit (Patroni 4): a voter answers /quorum and /read-only-quorum, not /sync nor /async.
+  ha::NodeStatus voter = replica;
+  voter.quorum_standby = true;
+  CHECK(HealthStatusCode("/quorum", {}, voter) == 200);
+  CHECK(HealthStatusCode("/read-only-quorum", {}, voter) == 200);
+  CHECK(HealthStatusCode("/sync", {}, voter) == 503);
+  CHECK(HealthStatusCode("/async", {}, voter) == 503);
+  CHECK(HealthStatusCode("/read-only-sync", {}, voter) == 503);
+  CHECK(HealthStatusCode("/read-only", {}, voter) == 200);
+  CHECK(PatroniStatus(voter)["quorum_standby"] == true);
+  CHECK_FALSE(PatroniStatus(voter).contains("sync_standby"));
   ha::NodeStatus tagged = replica;
   tagged.tags = {{"zone", "a"}, {"nofailover", true}};
   CHECK(HealthStatusCode("/replica", {{"tag_zone", "a"}}, tagged) == 200);

@@ -83,6 +83,25 @@ TEST_CASE("sync_standby \"a, ,b,,\" names a and b, and re-encodes to what decode
   CHECK(again->sync_standby == sync->sync_standby);
 }
 
+TEST_CASE("the sync key of quorum commit: Patroni 4's layout, and a quorum that is not a count is refused") {
+  dcs::SyncState s;
+  s.leader = "pg1";
+  s.sync_standby = {"pg2", "pg3"};
+  s.quorum = 1;
+  CHECK(EncodeSync(s) == R"({"leader":"pg1","quorum":1,"sync_standby":"pg2,pg3"})");
+  auto read = DecodeSync(R"({"leader":"pg1","quorum":"2","sync_standby":"pg2,pg3"})");
+  REQUIRE(read.ok());
+  CHECK(read->quorum == 2);
+  CHECK(DecodeSync(R"({"leader":"pg1","quorum":null,"sync_standby":null})")->quorum == std::nullopt);
+  for (const char* bad : {R"({"leader":"pg1","quorum":"x"})", R"({"leader":"pg1","quorum":-1})",
+                          R"({"leader":"pg1","quorum":1.5})", R"({"leader":"pg1","quorum":[]})"}) {
+    INFO(bad);
+    CHECK_FALSE(DecodeSync(bad).ok());
+  }
+  s.quorum.reset();  // synchronous_mode on: Patroni 3.0.2's layout
+  CHECK(EncodeSync(s) == R"({"leader":"pg1","sync_standby":"pg2,pg3"})");
+}
+
 TEST_CASE("a member key whose pending_restart is not a boolean is read, not thrown on") {
   for (const char* value : {"\"yes\"", "1", "[true]", "{\"a\": 1}", "null"}) {
     INFO(value);

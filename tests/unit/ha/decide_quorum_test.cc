@@ -60,6 +60,15 @@ TEST_CASE("quorum commit on the primary: one step per cycle, each observed befor
   CHECK(written.quorum == 1);  // ANY 1 of 2: a race must see one of them
   CHECK(std::get<SetSyncStandbyNames>(Decide(key_bc, c_gone, cfg).actions[2]).value == "ANY 1 (b)");
   CHECK_FALSE(Decide(key_bc, listed, cfg).next_cycle_within.has_value());
+  // The last standby gone: the key drops it first and the setting follows in the same cycle
+  // (the key is written before PostgreSQL is asked to relax anything).
+  auto key_b = ClusterBuilder(base).Quorum("a", {"b"}, 0).c;
+  LocalState all_gone = Local(Primary(100));
+  all_gone.pg.synchronous_standby_names = "ANY 1 (b)";
+  Decision gone = Decide(key_b, all_gone, cfg);
+  REQUIRE(Actions(gone) == "RefreshLock ArmWriteGuard WriteSync SetSyncStandbyNames");
+  CHECK(std::get<WriteSync>(gone.actions[2]).sync.sync_standby.empty());
+  CHECK(std::get<SetSyncStandbyNames>(gone.actions[3]).value == "");
 
   // A standby listed but not yet caught up (its flush is behind the position at which the
   // setting changed) is not counted as confirmed: the quorum stays high enough without it.
@@ -125,6 +134,20 @@ TEST_CASE("quorum commit: the leader race needs the quorum's votes") {
   CHECK(std::get<SetSyncStandbyNames>(won.actions[2]).value == "ANY 1 (a,c)");
   Decision outsider = Decide(cluster, d, QuorumConfig("d"));
   CHECK(std::get<SetSyncStandbyNames>(outsider.actions[2]).value == "ANY 2 (a,b,c)");
+  // Positions compare by timeline first: a voter still on the timeline a promotion left behind
+  // (with more WAL there, never acknowledged) neither blocks nor wins.
+  LocalState on_new = Local(Replica(200));
+  on_new.pg.timeline = 3;
+  PeerStatus old_branch = Peer("c", 500);
+  old_branch.timeline = 2;
+  on_new.peers = {old_branch};
+  CHECK(Actions(Decide(cluster, on_new, QuorumConfig("b"))) == "AcquireLock ArmWriteGuard SetSyncStandbyNames Promote");
+  LocalState on_old = Local(Replica(500));
+  on_old.pg.timeline = 2;
+  PeerStatus new_branch = Peer("b", 200);
+  new_branch.timeline = 3;
+  on_old.peers = {new_branch};
+  CHECK(Actions(Decide(cluster, on_old, QuorumConfig("c"))) == "");
   // The former leader alone, nobody ahead: it wrote every commit, no votes needed.
   auto only_b = ClusterBuilder().Member(M("b", "replica")).Quorum("b", {"c"}, 1).c;
   LocalState former = Local(Replica(200));

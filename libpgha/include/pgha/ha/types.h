@@ -75,6 +75,7 @@ struct PeerStatus {
   bool reachable = false;
   bool in_recovery = true;
   std::optional<Lsn> wal_position;  // max(received, replayed) on replicas; current on primary
+  std::optional<int> timeline;
   bool nofailover = false;
   int failover_priority = 1;
   bool watchdog_failed = false;
