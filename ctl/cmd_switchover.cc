@@ -25,14 +25,6 @@ struct Options {
   bool force = false;
 };
 
-bool IsStandbyCluster(const dcs::ClusterState& c) {
-  if (!c.config || !c.config->data.is_object() || !c.config->data.contains("standby_cluster"))
-    return false;
-  const Json& s = c.config->data["standby_cluster"];
-  return s.is_object() &&
-         (s.contains("host") || s.contains("port") || s.contains("restore_command"));
-}
-
 absl::Status Run(Session& s, std::string action, const Options& o) {
   auto c = LoadCluster(s, o.cluster);
   if (!c.ok()) return c.status();
@@ -50,7 +42,7 @@ absl::Status Run(Session& s, std::string action, const Options& o) {
     } else {
       // patronictl 3.0.2 asks "Primary" here too (it meant to say "Standby Leader" for standby
       // clusters but tested the wrong object); pgha asks what the leader actually is.
-      auto answer = s.prompter().Prompt(IsStandbyCluster(*cluster) ? "Standby Leader" : "Primary",
+      auto answer = s.prompter().Prompt(cluster->IsStandbyCluster() ? "Standby Leader" : "Primary",
                                         leader_member->name);
       if (!answer.ok()) return answer.status();
       leader = *answer;

@@ -13,12 +13,6 @@ std::string PyTimestamp(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S%Ez", t, absl::UTCTimeZone());
 }
 
-bool IsStandbyCluster(const dcs::ClusterState& c) {
-  if (!c.config || !c.config->data.contains("standby_cluster")) return false;
-  const Json& s = c.config->data["standby_cluster"];
-  return s.is_object() && (s.contains("host") || s.contains("port") || s.contains("restore_command"));
-}
-
 }  // namespace
 
 std::optional<int64_t> MemberLag(const dcs::ClusterState& cluster, const dcs::Member& member) {
@@ -104,7 +98,7 @@ ha::NodeStatus WithLivePositions(ha::NodeStatus s, const pg::Observation& live) 
 
 Json ClusterView(const dcs::ClusterState& c) {
   Json members = Json::array();
-  bool standby_cluster = IsStandbyCluster(c);
+  bool standby_cluster = c.IsStandbyCluster();
   for (const auto& m : c.members) {
     Json j = Json::object();
     j["name"] = m.name;

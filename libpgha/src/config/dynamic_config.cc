@@ -199,7 +199,7 @@ DynamicConfig ParseDynamicConfig(const Json& doc_in, std::vector<std::string>* w
   ProcessParameters(Child(pg, "parameters"), false, &d.parameters, warnings);
 
   const Json& sc = Child(doc, "standby_cluster");
-  if (sc.is_object() && (sc.contains("host") || sc.contains("port") || sc.contains("restore_command"))) {
+  if (sc.is_object()) {
     StandbyClusterConfig s;
     s.host = internal::ReadString(sc, "host");
     s.port = static_cast<int>(internal::ReadInt64(sc, "port", 0));
@@ -208,7 +208,8 @@ DynamicConfig ParseDynamicConfig(const Json& doc_in, std::vector<std::string>* w
     s.restore_command = internal::ReadString(sc, "restore_command");
     s.archive_cleanup_command = internal::ReadString(sc, "archive_cleanup_command");
     s.recovery_min_apply_delay = internal::ScalarText(Child(sc, "recovery_min_apply_delay"));
-    d.standby_cluster = s;
+    // Patroni's is_standby_cluster: a section naming where to replicate from.
+    if (!s.host.empty() || s.port != 0 || !s.restore_command.empty()) d.standby_cluster = s;
   }
   for (const char* key : {"slots", "permanent_slots", "permanent_replication_slots"}) {
     const Json& slots = Child(doc, key);

@@ -672,13 +672,7 @@ SpecPtr DynamicConfigSpec() {
           Opt("pause", Nullable(Bool())),
           Opt("member_slots_ttl", Int(0, std::nullopt, "s")),
           Opt("postgresql", Nullable(DynamicPostgresql())),
-          Opt("standby_cluster", WithCheck(Nullable(StandbyCluster()),
-                                           [](const Json& v, const KeyPath& path, Validator& val) {
-                                             if (v.is_object() && !v.empty()) {
-                                               val.Warning(path, "standby clusters are not implemented by pgha yet: "
-                                                                 "the section is ignored");
-                                             }
-                                           })),
+          Opt("standby_cluster", Nullable(StandbyCluster())),
           Opt("slots", Nullable(Slots())),
           Opt("permanent_slots", Nullable(Slots())),
           Opt("permanent_replication_slots", Nullable(Slots())),

@@ -126,6 +126,22 @@ bool ClusterState::IsSynchronousMode() const {
   return Truthy(v);
 }
 
+bool ClusterState::IsStandbyCluster() const {
+  if (!config || !config->data.is_object() || !config->data.contains("standby_cluster")) return false;
+  const Json& s = config->data["standby_cluster"];
+  if (!s.is_object()) return false;
+  // Patroni's is_standby_cluster: host, port or restore_command set to something (Python truth).
+  for (const char* key : {"host", "port", "restore_command"}) {
+    auto it = s.find(key);
+    if (it == s.end()) continue;
+    if ((it->is_string() && !it->get<std::string>().empty()) || (it->is_number() && it->get<double>() != 0) ||
+        (it->is_boolean() && it->get<bool>()) || ((it->is_object() || it->is_array()) && !it->empty())) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ClusterState::IsQuorumCommitMode() const {
   if (!config || !config->data.is_object() || !config->data.contains("synchronous_mode")) {
     return false;

@@ -24,6 +24,7 @@ struct Context {
     return config.synchronous_mode != config::SyncMode::kOff && cluster.sync &&
            !cluster.sync->leader.empty();
   }
+  bool StandbyCluster() const { return config.standby_cluster.has_value(); }
   bool QuorumMode() const { return config.synchronous_mode == config::SyncMode::kQuorum; }
   // Quorum commit is on and the `sync` key names a leader: its quorum and voters bind the race.
   bool QuorumActive() const { return QuorumMode() && SyncModeActive(); }
@@ -65,8 +66,19 @@ std::optional<pg::Upstream> UpstreamOf(const dcs::Member& member);
 std::optional<pg::Upstream> ReplicationSource(const Context& c);
 // Leader-side duties of a primary holding the lock.
 void PrimaryDuties(Context& c);
+// The slots of the members that are away but retained (member_slots_ttl), sorted; and the lock
+// holder's slots (members', permanent ones; a standby leader keeps physical ones only).
+std::vector<std::string> RetainedMemberSlots(Context& c);
+void ManageSlots(Context& c, const std::vector<std::string>& retained, bool standby_leader);
 // Switchover/failover request handling on the leader. True when it decided.
 bool HandleSwitchoverAsLeader(Context& c);
+// Standby clusters (rules_standby.cc): the remote primary as an upstream; `u` with the standby
+// cluster's recovery settings and clone methods; whether `role` is a leader's role here.
+std::optional<pg::Upstream> RemoteUpstream(const Context& c);
+std::optional<pg::Upstream> ForStandbyCluster(const Context& c, std::optional<pg::Upstream> u);
+bool IsLeaderRole(const Context& c, const std::string& role);
+bool HoldingLockAsStandbyLeader(Context& c);
+
 // Synchronous replication (sync_replication.cc). Whether `name` may race in synchronous mode.
 bool SyncAllowsPromotion(const Context& c, const std::string& name);
 // Before a promotion: take `sync` over (on), or set synchronous_standby_names so that the first

@@ -40,12 +40,19 @@ std::optional<pg::Upstream> UpstreamOf(const dcs::Member& member) {
 std::optional<pg::Upstream> ReplicationSource(const Context& c) {
   if (!c.config.replicatefrom.empty() && c.config.replicatefrom != c.me()) {
     const dcs::Member* m = c.cluster.FindMember(c.config.replicatefrom);
-    if (m != nullptr && m->IsRunning()) return UpstreamOf(*m);
+    if (m != nullptr && m->IsRunning()) return ForStandbyCluster(c, UpstreamOf(*m));
   }
   const dcs::Member* leader = c.cluster.LeaderMember();
   if (leader == nullptr) return std::nullopt;
-  return UpstreamOf(*leader);
+  return ForStandbyCluster(c, UpstreamOf(*leader));
 }
+
+namespace {
+// Whether the write guard is armed for the lock we hold: whenever we may write, i.e. not
+// paused, and not as the standby leader of a standby cluster (not writable; a primary there
+// stays guarded until it stopped).
+bool GuardsWrites(const Context& c) { return !c.Paused() && (!c.StandbyCluster() || c.PgPrimary()); }
+}  // namespace
 
 void KeepLock(Context& c) {
   RefreshLock refresh{*c.cluster.leader};
@@ -54,12 +61,12 @@ void KeepLock(Context& c) {
     refresh.stop_if_unreachable = pg::StopMode::kFast;
   }
   c.Do(refresh);
-  if (!c.Paused()) c.Do(ArmWriteGuard{});
+  if (GuardsWrites(c)) c.Do(ArmWriteGuard{});
 }
 
 void TakeLock(Context& c) {
   c.Do(AcquireLock{});
-  if (!c.Paused()) c.Do(ArmWriteGuard{});
+  if (GuardsWrites(c)) c.Do(ArmWriteGuard{});
 }
 
 // When PostgreSQL still accepts writes after the write deadline of the last successful lock
@@ -140,8 +147,9 @@ bool RuleManualCommand(Context& c) {
 // dynamic configuration), or withdraw from the race after a failure, because the other nodes
 // wait on `initialize` and must not wait forever for a bootstrap that died.
 bool RuleBootstrapFinished(Context& c) {
-  if (!c.local.memory.bootstrapping || c.local.task.kind != TaskKind::kBootstrap ||
-      !c.local.task.finished) {
+  // A standby cluster's bootstrap is a clone of the remote primary.
+  TaskKind bootstrap_task = c.StandbyCluster() ? TaskKind::kCreateReplica : TaskKind::kBootstrap;
+  if (!c.local.memory.bootstrapping || c.local.task.kind != bootstrap_task || !c.local.task.finished) {
     return false;
   }
   c.decision.memory.bootstrapping = false;
@@ -189,7 +197,15 @@ bool RuleNoData(Context& c) {
     return true;
   }
   if (!c.cluster.leader && !c.cluster.initialize) {
-    if (c.config.bootstrap_configured && !c.config.nofailover) {
+    if (c.config.bootstrap_configured && !c.config.nofailover && c.StandbyCluster()) {
+      // A standby cluster starts as a copy of the remote primary: its system identifier, its
+      // timeline; the winner becomes the standby leader.
+      c.Do(CreateInitialize{});
+      std::optional<pg::Upstream> remote = RemoteUpstream(c);
+      c.Do(StartTask{TaskKind::kCreateReplica, remote});
+      c.decision.memory.bootstrapping = true;
+      c.Say("trying to bootstrap a new standby leader");
+    } else if (c.config.bootstrap_configured && !c.config.nofailover) {
       c.Do(CreateInitialize{});
       c.Do(StartTask{TaskKind::kBootstrap});
       c.decision.memory.bootstrapping = true;
@@ -204,7 +220,7 @@ bool RuleNoData(Context& c) {
       !c.cluster.initialize->empty()) {
     // The cluster exists but nobody leads it: a method that needs no leader (a restore from
     // the backup tool's repository) makes this node a replica, as in Patroni.
-    c.Do(StartTask{TaskKind::kCreateReplica, std::nullopt});
+    c.Do(StartTask{TaskKind::kCreateReplica, c.StandbyCluster() ? RemoteUpstream(c) : std::nullopt});
     c.Say("trying to bootstrap (without leader)");
     return true;
   }
@@ -220,6 +236,7 @@ bool RuleNoData(Context& c) {
       break;
     }
   }
+  source = ForStandbyCluster(c, source);
   c.Do(StartTask{TaskKind::kCreateReplica, source});
   c.Say(absl::StrCat("trying to bootstrap from ", source ? source->name : std::string("leader")));
   return true;
@@ -279,6 +296,15 @@ bool RulePostgresDown(Context& c) {
     c.Say("postgres is not running (paused: no action)");
     return true;
   }
+  if (c.HoldsLock() && c.StandbyCluster()) {
+    // The standby leader comes back as a standby of the remote, checked for divergence from
+    // it first (a primary demoted by demote-cluster, a crash).
+    KeepLock(c);
+    StartTask rejoin{TaskKind::kRejoin, RemoteUpstream(c)};
+    c.Do(rejoin);
+    c.Say("starting as a standby leader because i had the session lock");
+    return true;
+  }
   if (c.HoldsLock()) {
     if (c.config.primary_start_timeout == absl::ZeroDuration() || start_timed_out()) {
       c.Do(ReleaseLock{*c.cluster.leader, std::nullopt});
@@ -301,12 +327,13 @@ bool RulePostgresDown(Context& c) {
   }
   const dcs::Member* leader = c.cluster.LeaderMember();
   bool was_primary = c.local.pg.control && c.local.pg.control->WasPrimary();
-  if (leader != nullptr && leader->role != "primary" && (was_primary || c.local.memory.rejoin_needed)) {
+  if (leader != nullptr && !IsLeaderRole(c, leader->role) && (was_primary || c.local.memory.rejoin_needed)) {
     // The divergence check compares timelines with the leader's: wait for its promotion.
     c.Say(absl::StrCat("waiting for ", leader->name, " to become primary before rejoining"));
     return true;
   }
-  StartTask rejoin{TaskKind::kRejoin, leader != nullptr ? ReplicationSource(c) : std::nullopt};
+  // Without a leader a member of a standby cluster follows the remote meanwhile (Patroni).
+  StartTask rejoin{TaskKind::kRejoin, leader != nullptr ? ReplicationSource(c) : RemoteUpstream(c)};
   rejoin.remove_data = c.config.remove_data_directory_on_diverged_timelines ||
                        c.config.remove_data_directory_on_rewind_failure;
   c.Do(rejoin);

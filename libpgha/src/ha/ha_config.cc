@@ -15,7 +15,9 @@ HaConfig MakeHaConfig(const config::Config& local, const config::EffectiveConfig
   c.member_slots_ttl = absl::Seconds(std::max<int64_t>(0, d.member_slots_ttl));
   c.primary_stop_timeout = absl::Seconds(std::max(0, d.primary_stop_timeout));
   c.primary_start_timeout = absl::Seconds(d.primary_start_timeout);
-  c.synchronous_mode = d.synchronous_mode;
+  c.standby_cluster = d.standby_cluster;
+  // A standby cluster ignores synchronous_mode (Patroni): its leader acknowledges no commits.
+  c.synchronous_mode = d.standby_cluster ? config::SyncMode::kOff : d.synchronous_mode;
   c.synchronous_mode_strict = d.synchronous_mode_strict;
   c.synchronous_node_count = d.synchronous_node_count;
   c.check_timeline = d.check_timeline;

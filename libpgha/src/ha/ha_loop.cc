@@ -189,7 +189,7 @@ struct HaLoop::Impl {
     bool paused = cluster.IsPaused();
     bool is_primary = after.pg.accepting && !after.pg.in_recovery && holding;
     std::string state = internal::MemberState(after);
-    std::string role = internal::MemberRole(after, holding);
+    std::string role = internal::MemberRole(after, holding, config.standby_cluster.has_value());
     std::optional<Json> scheduled_restart = commands.ScheduledRestartJson();
     if (local.dcs_ok) {
       absl::Status w = o.dcs->WriteMember(

@@ -37,10 +37,11 @@ std::string MemberState(const LocalState& local) {
   return "stopped";
 }
 
-std::string MemberRole(const LocalState& local, bool holds_lock) {
+std::string MemberRole(const LocalState& local, bool holds_lock, bool standby_cluster) {
+  if (local.pg.accepting && local.pg.in_recovery && holds_lock && standby_cluster) return "standby_leader";
   if (local.pg.accepting) return local.pg.in_recovery ? "replica" : "primary";
   if (local.pg.data_dir != pg::DataDirState::kValid) return "uninitialized";
-  if (holds_lock) return "primary";
+  if (holds_lock) return standby_cluster ? "standby_leader" : "primary";
   if (local.pg.control && local.pg.control->WasPrimary()) return "demoted";
   return "replica";
 }

@@ -22,7 +22,8 @@ std::string ApiUrl(const config::Config& local);
 // Patroni's `state`: running, starting, stopped, crashed, or what a running task is doing.
 std::string MemberState(const LocalState& local);
 // Patroni's `role`: primary, replica, demoted (a former primary, stopped) or uninitialized.
-std::string MemberRole(const LocalState& local, bool holds_lock);
+// standby_leader: the lock holder of a standby cluster.
+std::string MemberRole(const LocalState& local, bool holds_lock, bool standby_cluster = false);
 
 struct MemberFacts {
   std::string state;

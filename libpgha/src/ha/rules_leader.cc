@@ -133,67 +133,6 @@ std::vector<std::string> MemberSlotsOfPrimary(const Context& c) {
   return names;
 }
 
-// member_slots_ttl (Patroni 4): the slot of a member whose key went away (a reboot, an upgrade,
-// a replica rebuilt elsewhere) is kept that long after it was last seen, so that the member
-// finds its WAL when it returns. The names go to /status retain_slots, from which a new primary
-// starts its own count (Patroni's rule: the retention time restarts at each promotion).
-// Returns the retained slot names, sorted; updates the memory of when each was seen.
-std::vector<std::string> RetainedMemberSlots(Context& c) {
-  Memory& m = c.decision.memory;
-  if (c.config.member_slots_ttl <= absl::ZeroDuration() || !c.config.use_slots) {
-    m.member_slot_seen.clear();
-    return {};
-  }
-  int timeline = c.local.pg.timeline.value_or(0);
-  if (m.member_slot_seen_timeline != timeline) {
-    m.member_slot_seen.clear();
-    std::string mine = pg::SlotNameForMember(c.me());
-    for (const auto& name : c.cluster.status.retain_slots) {
-      if (pg::IsValidSlotName(name) && name != mine) m.member_slot_seen[name] = c.local.now;
-    }
-    m.member_slot_seen_timeline = timeline;
-  }
-  // Only slots this primary serves are remembered: a slot it does not advance (a cascading
-  // member's, made while its upstream was down) must not be kept past its use.
-  std::set<std::string> existing;
-  for (const auto& s : c.local.pg.slots) existing.insert(s.name);
-  for (const auto& slot : MemberSlotsOfPrimary(c)) {
-    if (existing.count(slot) > 0) m.member_slot_seen[slot] = c.local.now;
-  }
-  // A permanent slot is the configuration's, never a member's to retain.
-  std::set<std::string> permanent;
-  for (const auto& p : c.config.permanent_slots) permanent.insert(p.name);
-  std::vector<std::string> retained;
-  for (auto it = m.member_slot_seen.begin(); it != m.member_slot_seen.end();) {
-    if (it->second + c.config.member_slots_ttl <= c.local.now || permanent.count(it->first) > 0) {
-      it = m.member_slot_seen.erase(it);  // dropped below; the controller logs the drop
-    } else {
-      retained.push_back(it->first);
-      ++it;
-    }
-  }
-  return retained;
-}
-
-void ManageSlots(Context& c, const std::vector<std::string>& retained) {
-  std::vector<pg::DesiredSlot> wanted;
-  if (c.config.use_slots) {
-    for (const auto& name : MemberSlotsOfPrimary(c)) wanted.push_back({name});
-    // Retention is for members that are away: one that is here has its slot above, or where it
-    // streams from (cascading), and a slot here would not be advanced.
-    std::set<std::string> present;
-    for (const auto& m : c.cluster.members) present.insert(pg::SlotNameForMember(m.name));
-    for (const auto& name : retained) {
-      if (present.count(name) == 0) wanted.push_back({name});
-    }
-  }
-  for (const auto& s : c.config.permanent_slots) {
-    if (s.cluster_type == "standby") continue;
-    wanted.push_back({s.name, s.type, s.plugin, s.database});
-  }
-  SyncSlotsIfNeeded(c, std::move(wanted));
-}
-
 // A replica's slots: one for each member that replicates from it (cascading), and copies of the
 // permanent logical slots, advanced to the primary's published position, so that logical
 // consumers find their slot after a failover (Patroni's rules: not on nofailover members, from
@@ -250,6 +189,70 @@ bool ManageReplicaSlots(Context& c) {
 }
 
 }  // namespace
+
+// member_slots_ttl (Patroni 4): the slot of a member whose key went away (a reboot, an upgrade,
+// a replica rebuilt elsewhere) is kept that long after it was last seen, so that the member
+// finds its WAL when it returns. The names go to /status retain_slots, from which a new primary
+// starts its own count (Patroni's rule: the retention time restarts at each promotion).
+// Returns the retained slot names, sorted; updates the memory of when each was seen.
+std::vector<std::string> RetainedMemberSlots(Context& c) {
+  Memory& m = c.decision.memory;
+  if (c.config.member_slots_ttl <= absl::ZeroDuration() || !c.config.use_slots) {
+    m.member_slot_seen.clear();
+    return {};
+  }
+  int timeline = c.local.pg.timeline.value_or(0);
+  if (m.member_slot_seen_timeline != timeline) {
+    m.member_slot_seen.clear();
+    std::string mine = pg::SlotNameForMember(c.me());
+    for (const auto& name : c.cluster.status.retain_slots) {
+      if (pg::IsValidSlotName(name) && name != mine) m.member_slot_seen[name] = c.local.now;
+    }
+    m.member_slot_seen_timeline = timeline;
+  }
+  // Only slots this primary serves are remembered: a slot it does not advance (a cascading
+  // member's, made while its upstream was down) must not be kept past its use.
+  std::set<std::string> existing;
+  for (const auto& s : c.local.pg.slots) existing.insert(s.name);
+  for (const auto& slot : MemberSlotsOfPrimary(c)) {
+    if (existing.count(slot) > 0) m.member_slot_seen[slot] = c.local.now;
+  }
+  // A permanent slot is the configuration's, never a member's to retain.
+  std::set<std::string> permanent;
+  for (const auto& p : c.config.permanent_slots) permanent.insert(p.name);
+  std::vector<std::string> retained;
+  for (auto it = m.member_slot_seen.begin(); it != m.member_slot_seen.end();) {
+    if (it->second + c.config.member_slots_ttl <= c.local.now || permanent.count(it->first) > 0) {
+      it = m.member_slot_seen.erase(it);  // dropped below; the controller logs the drop
+    } else {
+      retained.push_back(it->first);
+      ++it;
+    }
+  }
+  return retained;
+}
+
+void ManageSlots(Context& c, const std::vector<std::string>& retained, bool standby_leader) {
+  std::vector<pg::DesiredSlot> wanted;
+  if (c.config.use_slots) {
+    for (const auto& name : MemberSlotsOfPrimary(c)) wanted.push_back({name});
+    // Retention is for members that are away: one that is here has its slot above, or where it
+    // streams from (cascading), and a slot here would not be advanced.
+    std::set<std::string> present;
+    for (const auto& m : c.cluster.members) present.insert(pg::SlotNameForMember(m.name));
+    for (const auto& name : retained) {
+      if (present.count(name) == 0) wanted.push_back({name});
+    }
+  }
+  for (const auto& s : c.config.permanent_slots) {
+    // cluster_type says where a slot belongs; a standby leader keeps physical ones only (a
+    // logical slot needs a primary), as Patroni.
+    if (s.cluster_type == (standby_leader ? "primary" : "standby")) continue;
+    if (standby_leader && s.type != "physical") continue;
+    wanted.push_back({s.name, s.type, s.plugin, s.database});
+  }
+  SyncSlotsIfNeeded(c, std::move(wanted));
+}
 
 bool HandleSwitchoverAsLeader(Context& c) {
   const dcs::FailoverRequest* req = c.cluster.PendingFailover();
@@ -334,7 +337,7 @@ void PrimaryDuties(Context& c) {
   }
   WriteHistoryIfNeeded(c);
   ManageSynchronousReplication(c);
-  ManageSlots(c, retained);
+  ManageSlots(c, retained, false);
   if (c.config.failsafe_mode) {
     // Who must confirm, should the DCS go away: every member's REST API, ours included.
     std::map<std::string, std::string> members;
@@ -352,6 +355,7 @@ void PrimaryDuties(Context& c) {
 // the only one that can tell replicas what is safe (status, sync).
 bool RuleHoldingLock(Context& c) {
   if (!c.HoldsLock()) return false;
+  if (c.StandbyCluster()) return HoldingLockAsStandbyLeader(c);
   if (c.Paused()) {
     const dcs::FailoverRequest* req = c.cluster.PendingFailover();
     if (!c.PgPrimary()) {
@@ -415,7 +419,7 @@ bool RuleFollowLeader(Context& c) {
   std::optional<pg::Upstream> source = ReplicationSource(c);
   bool leader_changed = c.local.memory.last_leader != leader;
   if (leader_changed || c.local.memory.rejoin_needed) {
-    if (leader_member == nullptr || leader_member->role != "primary") {
+    if (leader_member == nullptr || !IsLeaderRole(c, leader_member->role)) {
       c.Say(absl::StrCat("waiting for ", leader, " to become primary"));
       return true;
     }
@@ -429,7 +433,8 @@ bool RuleFollowLeader(Context& c) {
   }
   if (source) c.Do(Follow{source});
   if (c.PgRunning() && c.local.pg.in_recovery && ManageReplicaSlots(c)) return true;
-  c.Say(absl::StrCat("no action. I am (", c.me(), "), a secondary, and following a leader (", leader, ")"));
+  c.Say(absl::StrCat("no action. I am (", c.me(), "), a secondary, and following a ",
+                     c.StandbyCluster() ? "standby leader" : "leader", " (", leader, ")"));
   return true;
 }
 

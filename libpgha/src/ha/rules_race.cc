@@ -41,7 +41,8 @@ bool IsHealthiest(const dcs::ClusterState& cluster, const LocalState& local, con
           config.maximum_lag_on_failover) {
     return fail("my wal position exceeds maximum replication lag");
   }
-  if (config.check_timeline && cluster.Timeline() > 0 &&
+  // A standby cluster writes no history: its timeline is the remote's (Patroni skips the check).
+  if (config.check_timeline && !config.standby_cluster && cluster.Timeline() > 0 &&
       local.pg.timeline.value_or(0) < cluster.Timeline()) {
     return fail("my timeline is behind the last known cluster timeline");
   }
@@ -106,6 +107,11 @@ bool RuleLeaderRace(Context& c) {
         return true;
       }
       TakeLock(c);
+      if (c.StandbyCluster()) {
+        c.Do(Follow{RemoteUpstream(c)});
+        c.Say("promoted self to a standby leader by acquiring session lock (manual failover, paused)");
+        return true;
+      }
       PrepareSyncForPromotion(c);
       c.Do(Promote{});
       c.Say("promoted self to leader by acquiring session lock (manual failover, paused)");
@@ -203,6 +209,18 @@ bool RuleLeaderRace(Context& c) {
   }
   TakeLock(c);
   if (request != nullptr) c.Do(ClearFailover{request->version});
+  if (c.StandbyCluster()) {
+    // The winner of a standby cluster's race becomes its standby leader: it follows the remote
+    // primary; a primary found here stops cleanly first and comes back as its standby.
+    if (c.PgPrimary()) {
+      c.Do(Demote{pg::StopMode::kFast});
+      c.decision.memory.rejoin_needed = true;
+    } else {
+      c.Do(Follow{RemoteUpstream(c)});
+    }
+    c.Say("promoted self to a standby leader by acquiring session lock");
+    return true;
+  }
   if (c.local.pg.in_recovery) {
     PrepareSyncForPromotion(c);
     c.Do(Promote{});

@@ -15,7 +15,9 @@ absl::Duration StartTimeout(const HaConfig& config) {
 // has not diverged from the leader's timeline; rewinds or re-clones as the settings allow.
 absl::Status Rejoin(pg::PostgresController& pg, const std::optional<pg::Upstream>& upstream,
                     bool remove_data, const HaConfig& config) {
-  if (!upstream) return pg.Start(std::nullopt, true, StartTimeout(config));
+  // Nobody to check against or stream from (no leader; a standby cluster restoring from its
+  // archive only): start as a standby with what recovery settings there are.
+  if (!upstream || upstream->host.empty()) return pg.Start(upstream, true, StartTimeout(config));
   pg::Observation o = pg.Observe();
   if (o.accepting && !o.in_recovery) {
     PGHA_RETURN_IF_ERROR(StopPrimary(pg, pg::StopMode::kFast, absl::Seconds(60), config));

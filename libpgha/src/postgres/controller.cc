@@ -147,6 +147,10 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
   in.custom_conf = pgconf().custom_conf;
   if (!as_standby && bootstrap_recovering_) in.archive_recovery = bootstrap_recovery_;
   in.recovery_conf = options_.effective.recovery_conf;
+  if (as_standby && upstream) {
+    // A standby cluster's settings win over the local recovery_conf (Patroni's rule).
+    for (const auto& [name, value] : upstream->recovery_settings) in.recovery_conf[name] = value;
+  }
   if (as_standby && !options_.local.tags.nofailover) {
     // A replica keeps copies of the permanent logical slots (to be current after a failover);
     // the primary must then keep the catalog rows they need: hot_standby_feedback, as Patroni
@@ -162,7 +166,9 @@ ConfFileInputs LibpqController::Inputs(const std::optional<Upstream>& upstream,
     s.user = pgconf().replication.username;
     s.ssl_options = pgconf().replication.ssl_options;
     s.passfile = PgpassPath();
-    if (options_.effective.use_slots) s.slot_name = SlotNameForMember(options_.local.name);
+    if (options_.effective.use_slots) {
+      s.slot_name = upstream && upstream->slot_name ? *upstream->slot_name : SlotNameForMember(options_.local.name);
+    }
     if (!upstream || options_.local.tags.nostream) {
       // Without an upstream (no leader yet) or tagged nostream (as Patroni has it), the standby
       // replays archived WAL (restore_command) and pg_wal only: no conninfo, no slot.
@@ -361,8 +367,7 @@ absl::Status LibpqController::Promote(absl::Duration timeout) {
 absl::Status LibpqController::Follow(const std::optional<Upstream>& upstream,
                                      absl::Duration timeout) {
   bool same = last_as_standby_ && ((!upstream && !last_upstream_) ||
-                                   (upstream && last_upstream_ && upstream->host == last_upstream_->host &&
-                                    upstream->port == last_upstream_->port));
+                                   (upstream && last_upstream_ && *upstream == *last_upstream_));
   if (same && postmaster_.Alive()) return absl::OkStatus();
   PGHA_ASSIGN_OR_RETURN(bool changed, WriteConfigFiles(upstream, true));
   if (!postmaster_.Alive()) return Start(upstream, true, timeout);

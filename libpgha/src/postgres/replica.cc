@@ -102,6 +102,10 @@ absl::Status LibpqController::CreateReplica(const CloneSource& source) {
   }
   PGHA_RETURN_IF_ERROR(WritePgpassFile());
   std::vector<std::string> methods = pgconf().create_replica_methods;
+  // A standby cluster clones with its own methods (standby_cluster.create_replica_methods).
+  if (source.upstream && !source.upstream->create_replica_methods.empty()) {
+    methods = source.upstream->create_replica_methods;
+  }
   if (methods.empty()) methods = {"basebackup"};
   absl::Status last = absl::UnavailableError("no replica creation method could run");
   for (const auto& name : methods) {
@@ -111,7 +115,8 @@ absl::Status LibpqController::CreateReplica(const CloneSource& source) {
       auto it = pgconf().replica_methods.find(name);
       if (it != pgconf().replica_methods.end()) method = &it->second;
     }
-    if (!source.upstream && (basebackup || !pgconf().MethodNeedsNoLeader(name))) continue;
+    bool reachable = source.upstream && !source.upstream->host.empty();  // a standby cluster may have no host
+    if (!reachable && (basebackup || !pgconf().MethodNeedsNoLeader(name))) continue;
     bool keep_data = method != nullptr && method->contains("keep_data") && (*method)["keep_data"] == true;
     std::error_code ec;
     if (!keep_data) {

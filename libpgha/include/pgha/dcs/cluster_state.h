@@ -144,6 +144,7 @@ struct ClusterState {
   bool IsPaused() const;
   bool IsSynchronousMode() const;  // synchronous_mode on/quorum in config
   bool IsQuorumCommitMode() const;  // synchronous_mode: quorum
+  bool IsStandbyCluster() const;    // standby_cluster with host, port or restore_command
   // The cluster's timeline as Patroni derives it: last history timeline + 1, or 0 if unknown.
   int Timeline() const;
   // The leader's last known WAL position: the status optime, 0 when unknown.

@@ -44,6 +44,9 @@ struct HaConfig {
   bool synchronous_mode_strict = false;
   int synchronous_node_count = 1;
   bool check_timeline = false;
+  // A standby cluster (standby_cluster in the dynamic configuration): the lock holder is the
+  // standby leader, replicating from this remote; nobody promotes.
+  std::optional<config::StandbyClusterConfig> standby_cluster;
   bool failsafe_mode = false;
   bool use_slots = true;
   bool use_pg_rewind = false;

@@ -104,6 +104,19 @@ struct Upstream {
   std::string name;  // member name (for logs)
   std::string host;
   int port = 5432;
+  // A standby cluster's upstream (standby_cluster): the slot it keeps for this node (unset: the
+  // member slot named after this node; "": none), the recovery settings that come with it
+  // (restore_command, archive_cleanup_command, recovery_min_apply_delay), and the clone methods
+  // to copy it with (empty: postgresql.create_replica_methods).
+  std::optional<std::string> slot_name;
+  std::map<std::string, std::string> recovery_settings;
+  std::vector<std::string> create_replica_methods;
+
+  bool operator==(const Upstream& o) const {
+    return name == o.name && host == o.host && port == o.port && slot_name == o.slot_name &&
+           recovery_settings == o.recovery_settings && create_replica_methods == o.create_replica_methods;
+  }
+  bool operator!=(const Upstream& o) const { return !(*this == o); }
 };
 
 // A physical or logical slot the primary (or a failover-capable replica) should have.
