@@ -38,6 +38,7 @@ void AddListCommands(CLI::App& app,
 void AddSwitchoverCommands(CLI::App& app, CommandTable& table);  // switchover failover
 void AddMemberCommands(CLI::App& app, CommandTable& table);      // restart reload reinit flush
 void AddClusterCommands(CLI::App& app, CommandTable& table);     // pause resume remove
+void AddClusterRoleCommands(CLI::App& app, CommandTable& table); // demote-cluster promote-cluster
 void AddConfigCommands(CLI::App& app, CommandTable& table);      // edit-config
 void AddQueryCommand(CLI::App& app, CommandTable& table);        // query
 

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   pgha::ctl::AddSwitchoverCommands(app, commands);
   pgha::ctl::AddMemberCommands(app, commands);
   pgha::ctl::AddClusterCommands(app, commands);
+  pgha::ctl::AddClusterRoleCommands(app, commands);
   pgha::ctl::AddConfigCommands(app, commands);
   pgha::ctl::AddQueryCommand(app, commands);
 

@@ -57,7 +57,10 @@ void ThreadWorker::Run() {
       state_.succeeded = result.ok();
       state_.error = std::string(result.message());
     }
-    if (on_finished_) on_finished_();
+    // Only a success wakes the loop: a task that failed at once (its leader not up yet) would
+    // otherwise be started again at once, in a tight loop; it is retried after loop_wait or at
+    // the next DCS change.
+    if (on_finished_ && result.ok()) on_finished_();
   }
 }
 

@@ -29,9 +29,10 @@ class Worker {
 // A worker with its own thread.
 class ThreadWorker final : public Worker {
  public:
-  // `on_finished` runs on the worker's thread after each task, once Poll reports it finished:
-  // the daemon wakes the HA loop with it, so that the next step of a bootstrap or a rejoin does
-  // not wait out the rest of loop_wait (issue 14).
+  // `on_finished` runs on the worker's thread after each task that succeeded, once Poll reports
+  // it finished: the daemon wakes the HA loop with it, so that the next step of a bootstrap or a
+  // rejoin does not wait out the rest of loop_wait (issue 14). A failed task does not wake it
+  // (it would be retried in a tight loop).
   explicit ThreadWorker(std::function<void()> on_finished = nullptr);
   ~ThreadWorker() override;  // waits for a running task
   bool Start(TaskKind kind, std::function<absl::Status()> task) override;
