@@ -114,7 +114,7 @@ void AddClusterRoleCommands(CLI::App& app, CommandTable& table) {
     cmd->add_option("--primary-slot-name", o->primary_slot_name,
                     "Name of the slot on the remote node to use for replication");
     table.Add(cmd, [o](Session& s) -> absl::Status {
-      if (o->host.empty() && !o->port && o->restore_command.empty()) {
+      if (o->host.empty() && (!o->port || *o->port == 0) && o->restore_command.empty()) {
         return CtlError("At least --host, --port or --restore-command should be specified");
       }
       return ChangeClusterRole(s, *o, true);

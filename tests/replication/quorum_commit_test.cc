@@ -110,18 +110,6 @@ class Writer {
   std::thread thread_;
 };
 
-std::vector<int> Missing(ClusterHarness& c, int node, const std::set<int>& ids) {
-  auto rows = c.Sql(node, "SELECT id FROM t");
-  REQUIRE(rows.ok());
-  std::set<int> present;
-  for (const auto& r : *rows) present.insert(std::stoi(r));
-  std::vector<int> lost;
-  for (int id : ids) {
-    if (present.count(id) == 0) lost.push_back(id);
-  }
-  return lost;
-}
-
 TEST_CASE("quorum commit, synchronous_node_count 2: every acknowledged commit survives kill -9 failovers") {
   RequireScenarioPrerequisites();
   const char* env = std::getenv("PGHA_QUORUM_TRIALS");
@@ -161,7 +149,9 @@ TEST_CASE("quorum commit, synchronous_node_count 2: every acknowledged commit su
     REQUIRE(new_primary);
     REQUIRE(*new_primary != *primary);
     std::set<int> ids = writer.Ids();
-    std::vector<int> lost = Missing(c, *new_primary, ids);
+    auto missing = MissingIds(c, *new_primary, ids);
+    REQUIRE(missing.ok());
+    const std::vector<int>& lost = *missing;
     total_lost += static_cast<int>(lost.size());
     total_acked += ids.size();
     failover_seconds.push_back(seconds);

@@ -82,6 +82,8 @@ TEST_CASE("standby cluster: follows the primary cluster, survives losing its lea
   RequireScenarioPrerequisites();
   ClusterOptions main_options;
   main_options.scope = "main";
+  // The slot the standby cluster streams through (Patroni's advice: a permanent slot).
+  main_options.extra_dynamic = "    slots:\n      dr_slot:\n        type: physical\n";
   ClusterHarness main(main_options);
   main.StartAll();
   auto primary = main.WaitForHealthy(2, kStart);
@@ -96,7 +98,10 @@ TEST_CASE("standby cluster: follows the primary cluster, survives losing its lea
   // application_name is seen by the primary cluster).
   dr_options.customize = [](int i, NodeSpec& spec) { spec.name = absl::StrCat("dr", i + 1); };
   dr_options.extra_dynamic = absl::StrCat("    standby_cluster:\n      host: 127.0.0.1\n      port: ",
-                                          main.spec(*primary).pg_port, "\n");
+                                          main.spec(*primary).pg_port,
+                                          "\n      primary_slot_name: dr_slot\n"
+                                          "      recovery_min_apply_delay: 1ms\n"
+                                          "      archive_cleanup_command: 'true'\n");
   ClusterHarness dr(dr_options);
   dr.StartAll();
   auto standby_leader = WaitForStandbyCluster(dr, kStart);
@@ -121,6 +126,25 @@ TEST_CASE("standby cluster: follows the primary cluster, survives losing its lea
   CHECK(cluster_json.find("\"standby_leader\"") != std::string::npos);
   CtlResult list = Ctl(dr, {"list"});
   CHECK(list.output.find("Standby Leader") != std::string::npos);
+  // The standby leader streams through primary_slot_name with the apply delay; the member
+  // cascading from it uses its own slot there, no delay, the same archive cleanup.
+  auto show = [&](int i, const std::string& guc) {
+    auto r = dr.Sql(i, "SHOW " + guc);
+    return r.ok() ? (*r)[0] : std::string("?");
+  };
+  int replica = 1 - *standby_leader;
+  CHECK(show(*standby_leader, "primary_slot_name") == "dr_slot");
+  CHECK(show(*standby_leader, "recovery_min_apply_delay") == "1ms");
+  CHECK(show(*standby_leader, "archive_cleanup_command") == "true");
+  CHECK(show(replica, "primary_slot_name") == dr.name(replica));
+  CHECK(show(replica, "recovery_min_apply_delay") == "0");
+  CHECK(show(replica, "archive_cleanup_command") == "true");
+  CHECK(WaitFor(
+      [&] {
+        auto r = main.Sql(*primary, "SELECT active FROM pg_replication_slots WHERE slot_name = 'dr_slot'");
+        return r.ok() && r->size() == 1 && (*r)[0] == "t";
+      },
+      kFollow));
 
   // The standby leader dies: the other node takes over and keeps following the primary cluster.
   int old_leader = *standby_leader;

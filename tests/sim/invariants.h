@@ -12,7 +12,7 @@
 //      nobody acknowledged), are not eligible. A switchover or failover to a named candidate is
 //      the operator's choice and its position is not compared, but in synchronous mode a
 //      switchover candidate must be listed in `sync` (a manual failover may go to any node).
-//      With quorum commit, positions compare by timeline first, as the race does.
+//      With quorum commit a node on a newer timeline also counts as further, as in the race.
 //   3. In synchronous mode, every acknowledged commit is on the history of the node that is the
 //      writable primary with the lock.
 //   4. (design §4.3) No replica streams from the leader with a history that diverged from it.

@@ -200,4 +200,16 @@ absl::StatusOr<dcs::ClusterStatePtr> ClusterHarness::LoadDcs() const {
   return dcs.Load(dcs::ReadMode::kLinearizable);
 }
 
+absl::StatusOr<std::vector<int>> MissingIds(const ClusterHarness& c, int i, const std::set<int>& ids) {
+  auto rows = c.Sql(i, "SELECT id FROM t");
+  if (!rows.ok()) return rows.status();
+  std::set<int> present;
+  for (const auto& r : *rows) present.insert(std::stoi(r));
+  std::vector<int> missing;
+  for (int id : ids) {
+    if (present.count(id) == 0) missing.push_back(id);
+  }
+  return missing;
+}
+
 }  // namespace pgha::testing

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,10 @@ class ClusterHarness {
 
 // Skips the binary (exit 77) when PostgreSQL 15 is missing or we run as root.
 void RequireScenarioPrerequisites();
+
+// Which of `ids` table t (column id) on node i lacks: the acknowledged writes a failover lost.
+// An error when the table cannot be read.
+absl::StatusOr<std::vector<int>> MissingIds(const ClusterHarness& c, int i, const std::set<int>& ids);
 
 }  // namespace pgha::testing
 

@@ -290,6 +290,10 @@ ClusterState DecodeCluster(const KeyLayout& layout, const RawSnapshot& snapshot)
       auto s = DecodeSync(e.value);
       if (!s.ok()) {
         error(e.key, s.status());
+        // Present but unusable: read as no synchronous state (Patroni reads it as empty), and
+        // the primary can overwrite it by compare-and-set on this version.
+        c.sync = SyncState{};
+        c.sync->version = e.version;
         continue;
       }
       s->version = e.version;

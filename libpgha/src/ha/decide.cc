@@ -134,8 +134,10 @@ bool RuleManualCommand(Context& c) {
     return false;
   }
   StartTask task{reinit ? TaskKind::kReinitialize : TaskKind::kRestart};
-  if (leader != nullptr && !c.HoldsLock()) task.upstream = UpstreamOf(*leader);
-  bool standby = c.local.pg.accepting ? c.local.pg.in_recovery : !c.HoldsLock();
+  if (leader != nullptr && !c.HoldsLock()) task.upstream = ForStandbyCluster(c, UpstreamOf(*leader));
+  // A standby cluster's leader comes back as a standby of the remote, never as a primary.
+  if (c.HoldsLock() && c.StandbyCluster() && !c.PgPrimary()) task.upstream = RemoteUpstream(c);
+  bool standby = c.local.pg.accepting ? c.local.pg.in_recovery : (!c.HoldsLock() || c.StandbyCluster());
   task.candidate = standby ? "replica" : "primary";
   if (c.HoldsLock()) KeepLock(c);
   c.Do(task);
@@ -300,6 +302,10 @@ bool RulePostgresDown(Context& c) {
     // The standby leader comes back as a standby of the remote, checked for divergence from
     // it first (a primary demoted by demote-cluster, a crash).
     KeepLock(c);
+    if (c.local.pg.postmaster_alive) {
+      c.Say("postgres is starting");  // an archive standby not yet consistent, for one
+      return true;
+    }
     StartTask rejoin{TaskKind::kRejoin, RemoteUpstream(c)};
     c.Do(rejoin);
     c.Say("starting as a standby leader because i had the session lock");
@@ -334,8 +340,9 @@ bool RulePostgresDown(Context& c) {
   }
   // Without a leader a member of a standby cluster follows the remote meanwhile (Patroni).
   StartTask rejoin{TaskKind::kRejoin, leader != nullptr ? ReplicationSource(c) : RemoteUpstream(c)};
-  rejoin.remove_data = c.config.remove_data_directory_on_diverged_timelines ||
-                       c.config.remove_data_directory_on_rewind_failure;
+  // Never in a standby cluster (Patroni): its data can only be copied back from the remote.
+  rejoin.remove_data = !c.StandbyCluster() && (c.config.remove_data_directory_on_diverged_timelines ||
+                                               c.config.remove_data_directory_on_rewind_failure);
   c.Do(rejoin);
   c.decision.memory.rejoin_target = leader != nullptr ? leader->name : std::string();
   c.Say(leader != nullptr ? absl::StrCat("starting as a secondary of ", leader->name)
@@ -434,6 +441,11 @@ Decision Decide(const dcs::ClusterState& cluster, const LocalState& given, const
     if (rule.fn(c)) break;
   }
   internal::GuardPolicy(c);
+  if (!local.pg.accepting || local.pg.in_recovery) {
+    // What a primary learned about its standbys' catch-up belongs to its term as primary.
+    decision.memory.standby_names_seen.reset();
+    decision.memory.caught_up_standbys.clear();
+  }
   if (decision.message.empty()) decision.message = "no action";
   return decision;
 }

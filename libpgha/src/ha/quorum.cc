@@ -379,8 +379,10 @@ bool PlainStandbyName(const std::string& name) {
   return lower != "first" && lower != "any";
 }
 
-std::string QuoteStandbyName(const std::string& name) {
-  if (PlainStandbyName(name)) return name;
+}  // namespace
+
+std::string QuoteStandbyName(const std::string& name, bool only_when_needed) {
+  if (only_when_needed && PlainStandbyName(name)) return name;
   std::string out = "\"";
   for (char ch : name) {
     if (ch == '"') out.push_back('"');
@@ -389,8 +391,6 @@ std::string QuoteStandbyName(const std::string& name) {
   out.push_back('"');
   return out;
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<QuorumTransition>> ResolveQuorum(const QuorumInputs& in) {
   return Resolver(in).Run();
@@ -405,7 +405,7 @@ std::string QuorumStandbyNames(const std::vector<std::string>& names, int num) {
   }
   if (num < 1) return "";
   std::vector<std::string> quoted;
-  for (const auto& n : sorted) quoted.push_back(QuoteStandbyName(n));
+  for (const auto& n : sorted) quoted.push_back(QuoteStandbyName(n, true));
   return absl::StrCat("ANY ", num, " (", absl::StrJoin(quoted, ","), ")");
 }
 

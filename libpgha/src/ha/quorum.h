@@ -94,6 +94,11 @@ absl::StatusOr<std::vector<QuorumTransition>> ResolveQuorum(const QuorumInputs& 
 // wait). num 0 with names is "" too: PostgreSQL refuses "ANY 0", and nothing waits either way.
 std::string QuorumStandbyNames(const std::vector<std::string>& names, int num);
 
+// A name as synchronous_standby_names lists it: in double quotes ("" for a quote), always
+// (Patroni 3's quote_ident, for synchronous_mode on) or only where PostgreSQL needs them (not an
+// identifier, or a keyword: Patroni 4's quote_standby_name).
+std::string QuoteStandbyName(const std::string& name, bool only_when_needed);
+
 // synchronous_standby_names parsed as PostgreSQL reads it. Unparsable: type kOff, no names.
 struct StandbyNames {
   enum class Type { kOff, kPriority, kQuorum } type = Type::kOff;

@@ -424,8 +424,8 @@ bool RuleFollowLeader(Context& c) {
       return true;
     }
     StartTask rejoin{TaskKind::kRejoin, source};
-    rejoin.remove_data = c.config.remove_data_directory_on_diverged_timelines ||
-                         c.config.remove_data_directory_on_rewind_failure;
+    rejoin.remove_data = !c.StandbyCluster() && (c.config.remove_data_directory_on_diverged_timelines ||
+                                                 c.config.remove_data_directory_on_rewind_failure);
     c.Do(rejoin);
     c.decision.memory.rejoin_target = leader;
     c.Say(absl::StrCat("following a new leader (", leader, ")"));

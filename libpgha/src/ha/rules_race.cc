@@ -62,20 +62,20 @@ bool IsHealthiest(const dcs::ClusterState& cluster, const LocalState& local, con
     if (!peer.in_recovery) return fail(absl::StrCat("primary (", peer.name, ") is still alive"));
     Lsn theirs = peer.wal_position.value_or(0);
     bool former_leader = sync_active && cluster.sync->LeaderIs(peer.name);
-    // Quorum commit compares positions with their timelines: a peer on a newer timeline has a
-    // promotion this node missed (and the commits made after it), whatever the LSNs say; one on
-    // an older timeline holds only WAL a promotion since abandoned, never acknowledged.
+    // Quorum commit: a peer on a newer timeline has a promotion this node missed (and the
+    // commits made after it), whatever the LSNs say. A lower timeline never makes a peer less
+    // ahead: a standby whose WAL receiver stopped reports the timeline of its last
+    // restartpoint, which may predate the switch its WAL is on.
     bool is_ahead = theirs > *mine;
-    if (quorum_active && peer.timeline && local.pg.timeline && *peer.timeline != *local.pg.timeline) {
-      is_ahead = *peer.timeline > *local.pg.timeline;
+    if (quorum_active && peer.timeline && local.pg.timeline && *peer.timeline > *local.pg.timeline) {
+      is_ahead = true;
     }
     if (is_ahead) {
       ++nodes_ahead;
       if (!former_leader) return fail(absl::StrCat("wal position of ", peer.name, " is ahead of my wal position"));
       continue;  // the former leader's extra WAL was never acknowledged
     }
-    if (theirs == *mine && peer.failover_priority > config.failover_priority && !former_leader &&
-        (!quorum_active || !peer.timeline || !local.pg.timeline || *peer.timeline == *local.pg.timeline)) {
+    if (theirs == *mine && peer.failover_priority > config.failover_priority && !former_leader) {
       return fail(absl::StrCat(peer.name, " has equally advanced WAL and a higher priority"));
     }
     if (quorum_active && theirs > 0) ++votes;  // only a running PostgreSQL votes

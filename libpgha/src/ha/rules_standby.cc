@@ -17,7 +17,8 @@ std::optional<pg::Upstream> RemoteUpstream(const Context& c) {
   u.host = s.host;
   u.port = s.port != 0 ? s.port : 5432;
   // No primary_slot_name: no slot at all (Patroni's rule; the remote does not know our name).
-  u.slot_name = s.primary_slot_name;
+  // A name PostgreSQL would refuse is made valid as Patroni does (lower case, [a-z0-9_]).
+  u.slot_name = s.primary_slot_name.empty() ? std::string() : pg::SlotNameForMember(s.primary_slot_name);
   if (!s.restore_command.empty()) u.recovery_settings["restore_command"] = s.restore_command;
   if (!s.archive_cleanup_command.empty()) u.recovery_settings["archive_cleanup_command"] = s.archive_cleanup_command;
   if (!s.recovery_min_apply_delay.empty()) u.recovery_settings["recovery_min_apply_delay"] = s.recovery_min_apply_delay;

@@ -14,20 +14,10 @@ namespace pgha::ha {
 namespace internal {
 namespace {
 
-std::string QuoteStandbyName(const std::string& name) {
-  std::string out = "\"";
-  for (char ch : name) {
-    if (ch == '"') out.push_back('"');
-    out.push_back(ch);
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string SyncNamesValue(const std::vector<std::string>& names, int count) {
   if (names.empty()) return "";
   std::vector<std::string> quoted;
-  for (const auto& n : names) quoted.push_back(QuoteStandbyName(n));
+  for (const auto& n : names) quoted.push_back(QuoteStandbyName(n, false));
   if (names.size() == 1 && count <= 1) return quoted.front();
   return absl::StrCat("FIRST ", std::min<size_t>(count, names.size()), " (", absl::StrJoin(quoted, ","), ")");
 }

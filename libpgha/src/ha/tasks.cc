@@ -76,7 +76,10 @@ absl::Status GracefulDemote(const ExecDeps& d, const HaConfig& config, const dcs
       if (config.synchronous_mode == config::SyncMode::kQuorum) {
         // With quorum commit no single standby is known to hold every acknowledged commit:
         // only the shutdown checkpoint proves it. Keep the lock; the next cycle starts this
-        // node as the primary again.
+        // node as the primary again. The request goes (compare-and-set), so that it is neither
+        // retried in a loop of stops nor served by a later release of the lock to its candidate.
+        auto now = d.dcs->Load(dcs::ReadMode::kLinearizable);
+        if (now.ok() && (*now)->failover) (void)d.dcs->ClearFailover((*now)->failover->version);
         return absl::FailedPreconditionError(absl::StrCat(
             candidate.name, " has not confirmed the shutdown checkpoint: switchover aborted (quorum commit)"));
       }
