@@ -402,7 +402,23 @@ absl::Status LibpqController::SetSynchronousStandbyNames(const std::string& valu
   synchronous_standby_names_ = value;
   have_sync_names_override_ = true;
   PGHA_ASSIGN_OR_RETURN(bool changed, WriteConfigFiles(last_upstream_, last_as_standby_));
-  if (changed && postmaster_.Alive()) return postmaster_.Reload();
+  if (!changed || !postmaster_.Alive()) return absl::OkStatus();
+  PGHA_RETURN_IF_ERROR(postmaster_.Reload());
+  // A commit waiting for standbys is released only when a standby's reply reaches a walsender
+  // under the new setting, and an idle standby replies every wal_receiver_status_interval
+  // (10 s): once this backend sees the new value (the walsenders get the same SIGHUP), write a
+  // little WAL, asynchronously committed, so that the standbys answer now (Patroni does too).
+  absl::Time deadline = clock_->Monotonic() + absl::Seconds(1);
+  while (clock_->Monotonic() < deadline) {
+    auto shown = Query("SELECT pg_catalog.current_setting('synchronous_standby_names') AS v, "
+                       "pg_catalog.pg_is_in_recovery()::text AS r");
+    if (!shown.ok() || shown->Get(0, "r") != std::optional<std::string>("false")) return absl::OkStatus();
+    if (shown->Get(0, "v") == std::optional<std::string>(value)) {
+      (void)Query("DO $$BEGIN SET LOCAL synchronous_commit = 'off'; PERFORM pg_catalog.txid_current(); END$$");
+      return absl::OkStatus();
+    }
+    clock_->SleepFor(absl::Milliseconds(10));
+  }
   return absl::OkStatus();
 }
 
