@@ -47,7 +47,7 @@ void InvariantChecker::OnPromote(const std::string& name) {
   };
   bool sync_active = sim_->options().synchronous_mode && seen->sync && !seen->sync->leader.empty();
   auto sync_allows = [&](const std::string& n) {
-    return !sync_active || seen->sync->LeaderIs(n) || seen->sync->Contains(n);
+    return !sync_active || seen->sync->Includes(n);
   };
   if (tagged(name)) Violation(absl::StrCat("nofailover:", name), absl::StrCat(name, " promoted although tagged nofailover"));
   // Quorum commit: any node may win with enough votes; the votes are what invariant 3 checks.

@@ -20,7 +20,7 @@ bool PeerUsable(const PeerStatus& p) {
 // Whether `name` may race while a switchover away from the former leader is pending: in quorum
 // mode only the voters (Patroni's rule), otherwise whoever synchronous mode allows.
 bool MayRaceInSwitchover(const Context& c, const std::string& name) {
-  if (c.QuorumActive()) return c.cluster.sync->LeaderIs(name) || c.cluster.sync->Contains(name);
+  if (c.QuorumActive()) return c.cluster.sync->Includes(name);
   return SyncAllowsPromotion(c, name);
 }
 
@@ -52,13 +52,12 @@ bool IsHealthiest(const dcs::ClusterState& cluster, const LocalState& local, con
   // plus the former leader, so a node may win only with that many votes: voters (the former
   // leader is one; so is this node when listed) it reached that are not ahead of it.
   bool quorum_active = sync_active && config.synchronous_mode == config::SyncMode::kQuorum;
-  auto voter = [&](const std::string& n) { return cluster.sync->LeaderIs(n) || cluster.sync->Contains(n); };
-  int votes = quorum_active && voter(config.name) ? 0 : -1;
+  int votes = quorum_active && cluster.sync->Includes(config.name) ? 0 : -1;
   int nodes_ahead = 0;
   for (const auto& peer : local.peers) {
     if (peer.name == config.name || !internal::PeerUsable(peer)) continue;
     // In synchronous mode only the former leader and the sync standbys (voters) are compared.
-    if (sync_active && !voter(peer.name)) continue;
+    if (sync_active && !cluster.sync->Includes(peer.name)) continue;
     if (!peer.in_recovery) return fail(absl::StrCat("primary (", peer.name, ") is still alive"));
     Lsn theirs = peer.wal_position.value_or(0);
     bool former_leader = sync_active && cluster.sync->LeaderIs(peer.name);

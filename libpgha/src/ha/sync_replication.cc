@@ -126,8 +126,8 @@ struct QuorumCandidates {
 
 // Whether `m` is meant to stream from another standby that already streams from us (Patroni's
 // _should_cascade), following replicatefrom through at most as many hops as there are members.
-bool ShouldCascade(const Context& c, const std::map<std::string, const dcs::Member*>& eligible,
-                   const NameSet& streaming, const dcs::Member& m) {
+bool ShouldCascade(const std::map<std::string, const dcs::Member*>& eligible, const NameSet& streaming,
+                   const dcs::Member& m) {
   const dcs::Member* at = &m;
   for (size_t hops = 0; hops <= eligible.size(); ++hops) {
     std::string from = absl::AsciiStrToLower(at->ReplicateFrom());
@@ -159,7 +159,7 @@ QuorumCandidates FindQuorumCandidates(const Context& c, const NameSet& caught_up
     streaming.Add(r.application_name);
   }
   rows.erase(std::remove_if(rows.begin(), rows.end(),
-                            [&](const Row& r) { return ShouldCascade(c, eligible, streaming, *r.member); }),
+                            [&](const Row& r) { return ShouldCascade(eligible, streaming, *r.member); }),
              rows.end());
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     if (a.member->SyncPriority() != b.member->SyncPriority()) return a.member->SyncPriority() > b.member->SyncPriority();
@@ -365,7 +365,7 @@ void PrepareSyncForPromotion(Context& c) {
 bool SyncAllowsPromotion(const Context& c, const std::string& name) {
   // Quorum mode: anyone may race; the votes it gathers decide (IsHealthiest).
   if (!c.SyncModeActive() || c.QuorumMode()) return true;
-  return c.cluster.sync->LeaderIs(name) || c.cluster.sync->Contains(name);
+  return c.cluster.sync->Includes(name);
 }
 
 }  // namespace internal

@@ -6,7 +6,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <thread>
+
+#include "wait.h"
 
 namespace pgha::ha {
 namespace {
@@ -29,12 +30,13 @@ TEST_CASE("a worker's finished task is reported to Poll before on_finished wakes
   // once, in a tight loop): it is reported to the next cycle's Poll.
   REQUIRE(worker.Start(TaskKind::kRejoin, [] { return absl::UnavailableError("no leader"); }));
   std::optional<TaskState> failed;
-  for (int i = 0; i < 3000 && !failed; ++i) {
-    TaskState s = worker.Poll();
-    if (s.finished) failed = s;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  REQUIRE(failed);
+  REQUIRE(testing::WaitFor(
+      [&] {
+        TaskState s = worker.Poll();
+        if (s.finished) failed = s;
+        return failed.has_value();
+      },
+      absl::Seconds(30)));
   CHECK_FALSE(failed->succeeded);
   CHECK(failed->error == "no leader");
   REQUIRE(worker.Start(TaskKind::kRejoin, [] { return absl::OkStatus(); }));

@@ -89,6 +89,9 @@ struct SyncState {
   // Names are compared case-insensitively, as in Patroni.
   bool Contains(const std::string& name) const;
   bool LeaderIs(const std::string& name) const;
+  // The leader or a listed standby (Patroni's matches(name, check_leader=True)): in synchronous
+  // mode the nodes that hold every acknowledged commit; in quorum mode the voters.
+  bool Includes(const std::string& name) const { return LeaderIs(name) || Contains(name); }
 };
 
 // One line of the `history` key: [timeline, switch LSN, reason, timestamp, new leader].
