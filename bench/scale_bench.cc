@@ -250,7 +250,7 @@ class ScaleCluster {
   }
 
   absl::Status StartNode(Node& n) {
-    config::EtcdConfig etcd;
+    backends::EtcdConfig etcd;
     etcd.hosts = {etcd_};
     etcd.use_proxies = true;  // one etcd: nothing to discover
     auto backend = backends::MakeEtcd3Backend(etcd, absl::Seconds(timings_.ttl),

@@ -95,19 +95,20 @@ absl::StatusOr<DcsUrl> ParseDcsUrl(const std::string& input) {
 }
 
 config::DcsConfig ToDcsConfig(const DcsUrl& url) {
+  // The section as a user would write it in patroni.yml, so that the backend's own reader
+  // (ReadEtcdConfig, ReadConsulConfig, ReadZooKeeperConfig) takes it as it takes a file.
   config::DcsConfig dcs;
+  dcs.configured = true;
   std::string hostport = config::HostPort{url.host, url.port}.ToString();
   if (url.scheme == "consul") {
-    dcs.kind = config::DcsKind::kConsul;
-    dcs.consul.host = url.host;
-    dcs.consul.port = url.port;
+    dcs.section = "consul";
+    dcs.settings = {{"host", hostport}};
   } else if (url.scheme == "zookeeper") {
-    dcs.kind = config::DcsKind::kZooKeeper;
-    dcs.zookeeper.hosts = {hostport};
+    dcs.section = "zookeeper";
+    dcs.settings = {{"hosts", Json::array({hostport})}};
   } else {
-    dcs.kind = config::DcsKind::kEtcd3;
-    dcs.etcd.from_v2_section = url.scheme == "etcd";
-    dcs.etcd.hosts = {hostport};
+    dcs.section = url.scheme == "etcd" ? "etcd" : "etcd3";
+    dcs.settings = {{"hosts", Json::array({hostport})}};
   }
   return dcs;
 }

@@ -7,6 +7,7 @@
 #include "ctl/commands.h"
 #include "ctl/errors.h"
 #include "ctl/session.h"
+#include "pgha/backends/factory.h"
 #include "pgha/base/version.h"
 #include "pgha/config/loader.h"
 
@@ -26,6 +27,8 @@ int Report(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any configuration is read: validation knows the DCS sections the backends register.
+  pgha::backends::RegisterBuiltinBackends();
   CLI::App app{"pghactl: manage pgha and Patroni clusters (patronictl-compatible)", "pghactl"};
   app.set_version_flag("--version", std::string("pghactl ") + pgha::kPghaVersion);
   app.require_subcommand(1);

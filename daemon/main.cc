@@ -7,6 +7,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "pgha/backends/factory.h"
 #include "pgha/base/version.h"
 #include "pgha/config/document.h"
 #include "pgha/config/loader.h"
@@ -30,6 +31,8 @@ int Report(const pgha::config::LoadResult& result) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any configuration is read: validation knows the DCS sections the backends register.
+  pgha::backends::RegisterBuiltinBackends();
   CLI::App app{"pgha: high-availability PostgreSQL (Patroni-compatible)", "pgha"};
   std::string config_path;
   bool validate = false;

@@ -413,7 +413,7 @@ std::string SessionName(const ConsulSessionName& name) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<dcs::DcsBackend>> MakeConsulBackend(
-    const config::ConsulConfig& config, absl::Duration ttl, absl::Duration retry_timeout,
+    const ConsulConfig& config, absl::Duration ttl, absl::Duration retry_timeout,
     const ConsulSessionName& name) {
   PGHA_ASSIGN_OR_RETURN(consul::HttpOptions http, consul::HttpOptionsFromConfig(config));
   if (config.consistency != "default" && config.consistency != "consistent" &&

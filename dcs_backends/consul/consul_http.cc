@@ -46,7 +46,7 @@ void SetTimeouts(httplib::Client& cli, absl::Duration connect, absl::Duration io
 
 }  // namespace
 
-absl::StatusOr<HttpOptions> HttpOptionsFromConfig(const config::ConsulConfig& config) {
+absl::StatusOr<HttpOptions> HttpOptionsFromConfig(const ConsulConfig& config) {
   HttpOptions o;
   if (config.scheme != "http" && config.scheme != "https") {
     return absl::InvalidArgumentError(

@@ -18,7 +18,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "pgha/base/clock.h"
-#include "pgha/config/config.h"
+#include "pgha/backends/consul.h"
 #include "pgha/dcs/call_budget.h"
 
 namespace pgha::backends::consul {
@@ -34,7 +34,7 @@ struct HttpOptions {
 };
 
 // From the `consul:` section. kInvalidArgument for a bad scheme, port or unreadable TLS file.
-absl::StatusOr<HttpOptions> HttpOptionsFromConfig(const config::ConsulConfig& config);
+absl::StatusOr<HttpOptions> HttpOptionsFromConfig(const ConsulConfig& config);
 
 struct HttpResponse {
   int status = 0;

@@ -58,7 +58,7 @@ absl::StatusOr<UrlParts> ParseUrl(const std::string& url) {
 
 class Registrar final : public ConsulServiceRegistrar {
  public:
-  Registrar(consul::HttpOptions http, const config::ConsulConfig& config, absl::Duration ttl,
+  Registrar(consul::HttpOptions http, const ConsulConfig& config, absl::Duration ttl,
             absl::Duration retry_timeout)
       : http_(std::move(http), retry_timeout),
         tags_(config.service_tags),
@@ -167,7 +167,7 @@ std::string ConsulServiceName(const std::string& scope) {
 }
 
 absl::StatusOr<std::unique_ptr<ConsulServiceRegistrar>> MakeConsulServiceRegistrar(
-    const config::ConsulConfig& config, absl::Duration ttl, absl::Duration retry_timeout) {
+    const ConsulConfig& config, absl::Duration ttl, absl::Duration retry_timeout) {
   PGHA_ASSIGN_OR_RETURN(consul::HttpOptions http, consul::HttpOptionsFromConfig(config));
   return std::unique_ptr<ConsulServiceRegistrar>(
       new Registrar(std::move(http), config, ttl, retry_timeout));

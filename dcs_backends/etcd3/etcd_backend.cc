@@ -428,7 +428,7 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<dcs::DcsBackend>> MakeEtcd3Backend(const config::EtcdConfig& config,
+absl::StatusOr<std::unique_ptr<dcs::DcsBackend>> MakeEtcd3Backend(const EtcdConfig& config,
                                                                   absl::Duration ttl,
                                                                   absl::Duration retry_timeout) {
   etcd::ConnectionOptions options;

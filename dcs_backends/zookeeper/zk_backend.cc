@@ -343,7 +343,7 @@ class ZooKeeperBackend final : public dcs::DcsBackend {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<dcs::DcsBackend>> MakeZooKeeperBackend(
-    const config::ZooKeeperConfig& config, absl::Duration ttl, absl::Duration retry_timeout) {
+    const ZooKeeperConfig& config, absl::Duration ttl, absl::Duration retry_timeout) {
   if (config.use_ssl) {
     return absl::InvalidArgumentError(
         "zookeeper.use_ssl: TLS is not supported: Debian's libzookeeper-mt 3.8.0 is built "

@@ -37,7 +37,7 @@ class EtcdDcsServer final : public DcsServer {
  private:
   std::unique_ptr<dcs::DcsBackend> Make(std::vector<std::string> hosts, absl::Duration ttl,
                                         absl::Duration retry) {
-    config::EtcdConfig cfg;
+    backends::EtcdConfig cfg;
     cfg.hosts = std::move(hosts);
     // Discovery would add the real endpoint's advertised URL; keep the list as given.
     cfg.use_proxies = true;

@@ -306,7 +306,7 @@ TEST_CASE("ACL token: required when configured, by header or ?token=") {
   CHECK(Call(port, "GET", "/v1/kv/x", "", "secret").status == 404);
   CHECK(Call(port, "GET", "/v1/kv/x?token=secret").status == 404);
   // The backend: without the token kPermissionDenied, with it fine.
-  config::ConsulConfig cfg;
+  backends::ConsulConfig cfg;
   cfg.port = port;
   auto anonymous = backends::MakeConsulBackend(cfg, absl::Seconds(30), absl::Seconds(2));
   REQUIRE(anonymous.ok());
@@ -336,7 +336,7 @@ TEST_CASE("Stop and Start keep the data, the sessions and the port") {
 TEST_CASE("the backend uses the agent's minimum session TTL when ttl/2 is below it") {
   ConsulDouble consul;  // session_ttl_min 10s
   consul.Start();
-  config::ConsulConfig cfg;
+  backends::ConsulConfig cfg;
   cfg.port = consul.port();
   auto backend = backends::MakeConsulBackend(cfg, absl::Seconds(4), absl::Seconds(2));
   REQUIRE(backend.ok());
@@ -353,7 +353,7 @@ TEST_CASE("the backend uses the agent's minimum session TTL when ttl/2 is below 
 TEST_CASE("service registration: role tags, a check on the REST API, deregistered when stopped") {
   ConsulDouble consul;
   consul.Start();
-  config::ConsulConfig cfg;
+  backends::ConsulConfig cfg;
   cfg.port = consul.port();
   cfg.service_tags = {"zeta", "alpha"};
   cfg.service_check_tls_server_name = "db.example";

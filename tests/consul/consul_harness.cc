@@ -29,7 +29,7 @@ namespace pgha::conformance {
 namespace {
 
 std::unique_ptr<dcs::DcsBackend> MakeBackend(int port, absl::Duration ttl, absl::Duration retry) {
-  config::ConsulConfig cfg;
+  backends::ConsulConfig cfg;
   cfg.host = "127.0.0.1";
   cfg.port = port;
   auto backend = backends::MakeConsulBackend(cfg, ttl, retry, {"conformance", "node"});

@@ -4,6 +4,9 @@
 #include "ctl/config_edit.h"
 #include "ctl/dcs_url.h"
 #include "ctl/time_format.h"
+#include "pgha/backends/consul.h"
+#include "pgha/backends/etcd3.h"
+#include "pgha/backends/zookeeper.h"
 
 namespace pgha::ctl {
 namespace {
@@ -77,20 +80,26 @@ TEST_CASE("dcs URLs (-d): scheme, default ports and the namespace") {
   CHECK(etcd3->port == 2379);
   CHECK(etcd3->namespace_ == std::optional<std::string>("/service"));
   config::DcsConfig d = ToDcsConfig(*etcd3);
-  CHECK(d.kind == config::DcsKind::kEtcd3);
-  CHECK(d.etcd.hosts == std::vector<std::string>{"127.0.0.1:2379"});
+  CHECK(d.configured);
+  CHECK(d.section == "etcd3");
+  CHECK(backends::ReadEtcdConfig(d.settings, false).hosts ==
+        std::vector<std::string>{"127.0.0.1:2379"});
 
   auto zk = ParseDcsUrl("zookeeper://zk1");
   REQUIRE(zk.ok());
   CHECK(zk->port == 2181);
   CHECK_FALSE(zk->namespace_);
-  CHECK(ToDcsConfig(*zk).zookeeper.hosts == std::vector<std::string>{"zk1:2181"});
+  CHECK(ToDcsConfig(*zk).section == "zookeeper");
+  CHECK(backends::ReadZooKeeperConfig(ToDcsConfig(*zk).settings).hosts ==
+        std::vector<std::string>{"zk1:2181"});
 
   auto bare = ParseDcsUrl("localhost:8500");  // no scheme: the port picks consul
   REQUIRE(bare.ok());
   CHECK(bare->scheme == "consul");
-  CHECK(ToDcsConfig(*bare).kind == config::DcsKind::kConsul);
-  CHECK(ToDcsConfig(*bare).consul.port == 8500);
+  CHECK(ToDcsConfig(*bare).section == "consul");
+  backends::ConsulConfig consul = backends::ReadConsulConfig(ToDcsConfig(*bare).settings);
+  CHECK(consul.host == "localhost");
+  CHECK(consul.port == 8500);
 
   auto other = ParseDcsUrl("10.0.0.1:1234/");
   REQUIRE(other.ok());
@@ -99,7 +108,14 @@ TEST_CASE("dcs URLs (-d): scheme, default ports and the namespace") {
 
   auto v6 = ParseDcsUrl("etcd3://[::1]:2379");
   REQUIRE(v6.ok());
-  CHECK(ToDcsConfig(*v6).etcd.hosts == std::vector<std::string>{"[::1]:2379"});
+  CHECK(backends::ReadEtcdConfig(ToDcsConfig(*v6).settings, false).hosts ==
+        std::vector<std::string>{"[::1]:2379"});
+  // A Consul agent on an IPv6 address: the reader splits the bracketed form as Patroni does.
+  auto consul_v6 = ParseDcsUrl("consul://[::1]:8501");
+  REQUIRE(consul_v6.ok());
+  backends::ConsulConfig consul6 = backends::ReadConsulConfig(ToDcsConfig(*consul_v6).settings);
+  CHECK(consul6.host == "::1");
+  CHECK(consul6.port == 8501);
 
   auto unknown = ParseDcsUrl("redis://x:1");
   REQUIRE_FALSE(unknown.ok());

@@ -3,13 +3,26 @@
 // DCS `config` key carry). Whatever the text, loading ends with a Config or with errors that
 // each say where and what; never a crash, never unbounded time or memory (libFuzzer's -rss_limit_mb
 // and -timeout in run.sh turn those into findings).
+//
+// The DCS sections are the backends' (their configuration libraries only: no gRPC, HTTP or
+// ZooKeeper client in this build), registered once as the daemon registers them.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "fuzz_input.h"
+#include "pgha/backends/consul.h"
+#include "pgha/backends/etcd3.h"
+#include "pgha/backends/zookeeper.h"
 #include "pgha/base/json.h"
 #include "pgha/config/loader.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  pgha::backends::RegisterEtcd3ConfigSections();
+  pgha::backends::RegisterConsulConfigSections();
+  pgha::backends::RegisterZooKeeperConfigSections();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pgha;

@@ -224,7 +224,7 @@ TEST_CASE("hostile input: garbage in every DCS key and malformed REST requests t
   REQUIRE(cluster.Sql(*first, "INSERT INTO hostile_marks VALUES (1)").ok());
 
   REQUIRE(g_etcd != nullptr);
-  config::EtcdConfig etcd;
+  backends::EtcdConfig etcd;
   etcd.hosts = {g_etcd->endpoint()};
   auto made = backends::MakeEtcd3Backend(etcd, absl::Seconds(30), absl::Seconds(10));
   REQUIRE_OK(made);

@@ -16,7 +16,7 @@
 namespace pgha {
 namespace {
 
-std::unique_ptr<dcs::DcsBackend> Backend(const config::EtcdConfig& cfg) {
+std::unique_ptr<dcs::DcsBackend> Backend(const backends::EtcdConfig& cfg) {
   auto b = backends::MakeEtcd3Backend(cfg, absl::Seconds(10), absl::Seconds(3));
   REQUIRE(b.ok());
   return std::move(*b);
@@ -36,7 +36,7 @@ TEST_CASE("username and password: refused without, served with, token renewed af
   // Tokens expire after one second, so that the renewal path runs.
   testing::EtcdServer server({"--auth-token-ttl=1"});
   server.Start();
-  config::EtcdConfig open_cfg;
+  backends::EtcdConfig open_cfg;
   open_cfg.hosts = {server.endpoint()};
   open_cfg.use_proxies = true;
   REQUIRE(
@@ -52,7 +52,7 @@ TEST_CASE("username and password: refused without, served with, token renewed af
   CHECK((absl::IsPermissionDenied(denied.status()) || absl::IsUnauthenticated(denied.status()) ||
          absl::IsInvalidArgument(denied.status())));
 
-  config::EtcdConfig auth_cfg = open_cfg;
+  backends::EtcdConfig auth_cfg = open_cfg;
   auth_cfg.username = "root";
   auth_cfg.password = "rootpw";
   dcs::Dcs d(Backend(auth_cfg), dcs::KeyLayout("/service", "auth"));
@@ -69,7 +69,7 @@ TEST_CASE("username and password: refused without, served with, token renewed af
   CHECK((*state)->leader->name == "me");
   CHECK(d.RefreshLeaderLock("me", *(*state)->leader).ok());
 
-  config::EtcdConfig wrong = auth_cfg;
+  backends::EtcdConfig wrong = auth_cfg;
   wrong.password = "nope";
   auto bad = Backend(wrong)->Load("/service/auth/", dcs::ReadMode::kDefault);
   CHECK_FALSE(bad.ok());
@@ -80,7 +80,7 @@ TEST_CASE("TLS with a CA and a client certificate") {
   REQUIRE_OK(certs);
   testing::EtcdServer server({}, (*certs)->dir());
   server.Start();
-  config::EtcdConfig cfg;
+  backends::EtcdConfig cfg;
   cfg.hosts = {server.endpoint()};
   cfg.use_proxies = true;
   cfg.protocol = "https";
@@ -93,12 +93,12 @@ TEST_CASE("TLS with a CA and a client certificate") {
   dcs::Dcs d(std::move(tls), dcs::KeyLayout("/service", "tls"));
   CHECK(d.AcquireLeaderLock("me").ok());
   // Without a client certificate the server refuses the connection.
-  config::EtcdConfig no_cert = cfg;
+  backends::EtcdConfig no_cert = cfg;
   no_cert.cert.clear();
   no_cert.key.clear();
   CHECK_FALSE(Backend(no_cert)->Load("/", dcs::ReadMode::kDefault).ok());
   // A missing CA file is a configuration error, reported before connecting.
-  config::EtcdConfig missing = cfg;
+  backends::EtcdConfig missing = cfg;
   missing.cacert = (*certs)->dir() + "/nope.crt";
   CHECK(absl::IsInvalidArgument(
       backends::MakeEtcd3Backend(missing, absl::Seconds(10), absl::Seconds(3)).status()));
@@ -122,10 +122,10 @@ TEST_CASE(
   for (auto& m : members) starting.emplace_back([&m] { m->Start(); });
   for (auto& t : starting) t.join();
 
-  config::EtcdConfig discovering;
+  backends::EtcdConfig discovering;
   discovering.hosts = {members[0]->endpoint()};
   discovering.use_proxies = false;  // Patroni's default for `host`/`hosts`: discover the rest
-  config::EtcdConfig fixed = discovering;
+  backends::EtcdConfig fixed = discovering;
   fixed.use_proxies = true;  // a proxy: only what is configured
   auto with_discovery = Backend(discovering);
   auto without = Backend(fixed);

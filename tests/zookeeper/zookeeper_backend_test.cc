@@ -24,7 +24,7 @@ using dcs::ReadMode;
 std::unique_ptr<dcs::DcsBackend> Connect(const testing::ZooKeeperServer& server,
                                          absl::Duration ttl = absl::Seconds(10),
                                          absl::Duration retry = absl::Seconds(2),
-                                         config::ZooKeeperConfig cfg = {}) {
+                                         backends::ZooKeeperConfig cfg = {}) {
   cfg.hosts = {server.endpoint()};
   auto backend = backends::MakeZooKeeperBackend(cfg, ttl, retry);
   REQUIRE(backend.ok());
@@ -269,7 +269,7 @@ TEST_CASE("set_acls and auth_data: only the credentialed client reads or writes"
   testing::ZooKeeperServer server;
   server.Start();
   const std::string prefix = "/service/secured/";
-  config::ZooKeeperConfig secured;
+  backends::ZooKeeperConfig secured;
   secured.auth_data = Json::object({{"digest", "pgha:s3cret"}});
   // base64(sha1("pgha:s3cret")), the form ZooKeeper's digest scheme stores.
   secured.set_acls =
@@ -285,7 +285,7 @@ TEST_CASE("set_acls and auth_data: only the credentialed client reads or writes"
       stranger->CompareAndSet(prefix + "config", "{\"x\":1}", *created, Binding::kPersistent)
           .status()));
 
-  config::ZooKeeperConfig colleague;
+  backends::ZooKeeperConfig colleague;
   colleague.auth_data = Json::array({Json::array({"digest", "pgha:s3cret"})});
   auto friendly = Connect(server, absl::Seconds(10), absl::Seconds(2), colleague);
   CHECK(friendly->CompareAndSet(prefix + "config", "{\"x\":1}", *created, Binding::kPersistent)
@@ -293,7 +293,7 @@ TEST_CASE("set_acls and auth_data: only the credentialed client reads or writes"
 
   // Read and create only: the creator cannot change what it wrote. (Outside /service, whose
   // znode only the digest user may add children to.)
-  config::ZooKeeperConfig read_only;
+  backends::ZooKeeperConfig read_only;
   read_only.set_acls = Json::object({{"world:anyone", Json::array({"READ", "CREATE"})}});
   auto limited = Connect(server, absl::Seconds(10), absl::Seconds(2), read_only);
   auto limited_version = limited->Put("/limited/config", "{}", Binding::kPersistent);
@@ -304,19 +304,19 @@ TEST_CASE("set_acls and auth_data: only the credentialed client reads or writes"
 }
 
 TEST_CASE("unusable zookeeper sections are rejected with kInvalidArgument") {
-  auto make = [](config::ZooKeeperConfig cfg) {
+  auto make = [](backends::ZooKeeperConfig cfg) {
     return backends::MakeZooKeeperBackend(cfg, absl::Seconds(30), absl::Seconds(10)).status();
   };
-  config::ZooKeeperConfig base;
+  backends::ZooKeeperConfig base;
   base.hosts = {"127.0.0.1:2181"};
-  CHECK(absl::IsInvalidArgument(make(config::ZooKeeperConfig{})));
-  config::ZooKeeperConfig tls = base;
+  CHECK(absl::IsInvalidArgument(make(backends::ZooKeeperConfig{})));
+  backends::ZooKeeperConfig tls = base;
   tls.use_ssl = true;
   CHECK(absl::IsInvalidArgument(make(tls)));
-  config::ZooKeeperConfig auth = base;
+  backends::ZooKeeperConfig auth = base;
   auth.auth_data = Json::array({"digest"});
   CHECK(absl::IsInvalidArgument(make(auth)));
-  config::ZooKeeperConfig acls = base;
+  backends::ZooKeeperConfig acls = base;
   acls.set_acls = Json::object({{"CN=pg1", Json::array({"EVERYTHING"})}});
   CHECK(absl::IsInvalidArgument(make(acls)));
   CHECK(make(base).ok());

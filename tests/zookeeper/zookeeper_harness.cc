@@ -37,7 +37,7 @@ class ZooKeeperDcsServer final : public DcsServer {
  private:
   static std::unique_ptr<dcs::DcsBackend> Make(std::vector<std::string> hosts, absl::Duration ttl,
                                                absl::Duration retry) {
-    config::ZooKeeperConfig cfg;
+    backends::ZooKeeperConfig cfg;
     cfg.hosts = std::move(hosts);
     auto backend = backends::MakeZooKeeperBackend(cfg, ttl, retry);
     if (!backend.ok()) throw std::runtime_error(std::string(backend.status().message()));

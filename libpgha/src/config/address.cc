@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -106,6 +107,17 @@ bool IsWildcardHost(const std::string& host) {
 
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+bool ConsumeHttpScheme(std::string* url, bool* https) {
+  for (const char* scheme : {"https://", "http://"}) {
+    if (absl::StartsWith(*url, scheme)) {
+      *https = scheme[4] == 's';
+      url->erase(0, std::string(scheme).size());
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace pgha::config

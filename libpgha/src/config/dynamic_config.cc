@@ -7,8 +7,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "json_read.h"
-#include "schema.h"
+#include "pgha/config/json_read.h"
+#include "pgha/config/schema.h"
 
 namespace pgha::config {
 namespace {

@@ -7,7 +7,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "dcs_choice.h"
+#include "pgha/config/dcs_sections.h"
 #include "pgha/config/loader.h"
+#include "pgha/config/schema.h"
 
 extern char** environ;
 
@@ -105,6 +108,109 @@ void SectionValues(EnvPatch& p, const std::string& section, std::initializer_lis
   }
 }
 
+// PATRONI_<DCS>_<KEY>: the keys Patroni's config.py accepts for every DCS name (its Kubernetes
+// ones left out: pgha has no Kubernetes backend). A section registers more in env_keys.
+constexpr const char* kGenericDcsKeys[] = {
+    "host", "hosts", "port", "use_proxies", "protocol", "srv", "srv_suffix", "url", "proxy",
+    "cacert", "cert", "key", "verify", "token", "checks", "dc", "consistency",
+    "register_service", "service_check_interval", "service_check_tls_server_name",
+    "service_tags", "key_password", "use_ssl", "set_acls", "auth_data"};
+
+// Credentials complete a DCS section that the file or another variable opened; alone they do
+// not make one (Patroni reads PATRONI_ETCD3_USERNAME only when the etcd3 section exists).
+bool IsCredential(const std::string& key) { return key == "username" || key == "password"; }
+
+enum class EnvType { kText, kPort, kInt, kBool, kList, kMap };
+
+// How Patroni types its generic keys; a key of a section's own is typed by its spec.
+EnvType DcsKeyType(const std::string& key, const internal::SpecPtr& spec) {
+  if (key == "port") return EnvType::kPort;
+  if (key == "hosts" || key == "checks" || key == "service_tags") return EnvType::kList;
+  if (key == "set_acls" || key == "auth_data") return EnvType::kMap;
+  if (key == "use_proxies" || key == "register_service" || key == "verify" || key == "use_ssl") {
+    return EnvType::kBool;
+  }
+  if (spec == nullptr) return EnvType::kText;
+  for (const auto& field : spec->fields) {
+    if (field.name != key || field.spec == nullptr) continue;
+    switch (field.spec->kind) {
+      case internal::Kind::kInt:
+        return EnvType::kInt;
+      case internal::Kind::kBool:
+        return EnvType::kBool;
+      case internal::Kind::kList:
+        return EnvType::kList;
+      case internal::Kind::kMap:
+        return EnvType::kMap;
+      default:
+        return EnvType::kText;
+    }
+  }
+  return EnvType::kText;
+}
+
+void SetTyped(EnvPatch& p, const KeyPath& path, const std::string& value, EnvType type) {
+  switch (type) {
+    case EnvType::kPort:
+    case EnvType::kInt: {
+      int64_t number = 0;
+      if (absl::SimpleAtoi(value, &number)) {
+        p.Set(path, number);
+      } else {
+        p.Error(absl::StrCat("'", value, "' is not ",
+                             type == EnvType::kPort ? "a port number" : "an integer"));
+      }
+      break;
+    }
+    case EnvType::kBool:
+      if (auto b = ParseBool(value)) {
+        p.Set(path, *b);
+      } else {
+        p.Error(absl::StrCat("'", value, "' is not a boolean"));
+      }
+      break;
+    case EnvType::kList:
+    case EnvType::kMap:
+      if (auto parsed = ParseFlow(value, type == EnvType::kMap, p)) p.Set(path, *parsed);
+      break;
+    case EnvType::kText:
+      p.Set(path, value);
+      break;
+  }
+}
+
+// A DCS section variables may set: a registered one, or one Patroni knows and pgha refuses
+// (so that PATRONI_KUBERNETES_* gets the "not supported" error, not silence).
+struct EnvDcsSection {
+  std::string name;
+  std::string prefix;  // "ETCD3_"
+  internal::SpecPtr spec;
+  std::set<std::string> keys;
+  std::vector<std::string> credentials;
+};
+
+std::vector<EnvDcsSection> EnvDcsSections() {
+  std::vector<EnvDcsSection> out;
+  auto add = [&out](const std::string& name, internal::SpecPtr spec,
+                    const std::vector<std::string>& env_keys) {
+    EnvDcsSection s{name, absl::StrCat(absl::AsciiStrToUpper(name), "_"), std::move(spec), {}, {}};
+    for (const char* key : kGenericDcsKeys) s.keys.insert(key);
+    for (const auto& key : env_keys) {
+      if (IsCredential(key)) {
+        s.credentials.push_back(key);
+      } else {
+        s.keys.insert(key);
+      }
+    }
+    out.push_back(std::move(s));
+  };
+  for (const auto& section : RegisteredDcsSections()) {
+    add(section.name, section.spec, section.env_keys);
+  }
+  for (const auto& name : internal::UnsupportedDcsNames()) add(name, nullptr, {});
+  return out;
+}
+
 }  // namespace
 
 Environment ProcessEnvironment() {
@@ -197,51 +303,26 @@ void ApplyEnvironment(const Environment& env, ConfigDocument* doc, Diagnostics* 
     }
   }
 
-  // PATRONI_<DCS>_<SUFFIX>: the generic DCS variables.
-  static const std::set<std::string> kSuffixes = {
-      "HOST", "HOSTS", "PORT", "USE_PROXIES", "PROTOCOL", "SRV", "SRV_SUFFIX", "URL", "PROXY",
-      "CACERT", "CERT", "KEY", "VERIFY", "TOKEN", "CHECKS", "DC", "CONSISTENCY",
-      "REGISTER_SERVICE", "SERVICE_CHECK_INTERVAL", "SERVICE_CHECK_TLS_SERVER_NAME",
-      "SERVICE_TAGS", "KEY_PASSWORD", "USE_SSL", "SET_ACLS", "AUTH_DATA"};
-  static const std::set<std::string> kDcsNames = {"ETCD", "ETCD3", "CONSUL", "ZOOKEEPER",
-                                                  "EXHIBITOR", "KUBERNETES", "RAFT"};
+  // PATRONI_<DCS>_<KEY>, for the registered DCS sections.
+  std::vector<EnvDcsSection> dcs_sections = EnvDcsSections();
   for (const auto& [var, value] : effective) {
-    if (!absl::StartsWith(var, kPrefix) || p.Consumed(var)) continue;
+    if (!absl::StartsWith(var, kPrefix) || p.Consumed(var) || value.empty()) continue;
     std::string rest = var.substr(sizeof(kPrefix) - 1);
-    auto underscore = rest.find('_');
-    if (underscore == std::string::npos) continue;
-    std::string name = rest.substr(0, underscore);
-    std::string suffix = rest.substr(underscore + 1);
-    if (kDcsNames.count(name) == 0 || kSuffixes.count(suffix) == 0 || value.empty()) continue;
-    p.MarkCurrent(var);
-    std::string section = absl::AsciiStrToLower(name);
-    std::string key = absl::AsciiStrToLower(suffix);
-    if (suffix == "PORT") {
-      int64_t port = 0;
-      if (absl::SimpleAtoi(value, &port)) {
-        p.Set({section, key}, port);
-      } else {
-        p.Error(absl::StrCat("'", value, "' is not a port number"));
-      }
-    } else if (suffix == "HOSTS" || suffix == "CHECKS" || suffix == "SERVICE_TAGS") {
-      if (auto list = ParseFlow(value, false, p)) p.Set({section, key}, *list);
-    } else if (suffix == "SET_ACLS" || suffix == "AUTH_DATA") {
-      if (auto map = ParseFlow(value, true, p)) p.Set({section, key}, *map);
-    } else if (suffix == "USE_PROXIES" || suffix == "REGISTER_SERVICE" || suffix == "VERIFY" ||
-               suffix == "USE_SSL") {
-      if (auto b = ParseBool(value)) {
-        p.Set({section, key}, *b);
-      } else {
-        p.Error(absl::StrCat("'", value, "' is not a boolean"));
-      }
-    } else {
-      p.Set({section, key}, value);
+    for (const auto& section : dcs_sections) {
+      if (!absl::StartsWith(rest, section.prefix)) continue;
+      std::string suffix = rest.substr(section.prefix.size());
+      std::string key = absl::AsciiStrToLower(suffix);
+      // Variable names are upper case, as Patroni reads them: PATRONI_ETCD3_hosts is not one.
+      if (suffix != absl::AsciiStrToUpper(key) || section.keys.count(key) == 0) continue;
+      p.MarkCurrent(var);
+      SetTyped(p, {section.name, key}, value, DcsKeyType(key, section.spec));
+      break;
     }
   }
-  for (const char* dcs : {"etcd", "etcd3"}) {
-    if (!p.patch().root.contains(dcs)) continue;
-    for (const char* key : {"username", "password"}) {
-      if (auto v = p.Take(absl::StrCat(dcs, "_", key))) p.Set({dcs, key}, *v);
+  for (const auto& section : dcs_sections) {
+    if (!p.patch().root.contains(section.name)) continue;
+    for (const auto& key : section.credentials) {
+      if (auto v = p.Take(absl::StrCat(section.name, "_", key))) p.Set({section.name, key}, *v);
     }
   }
   MergeDocument(p.patch(), doc);

@@ -1,8 +1,8 @@
-#include "json_read.h"
+#include "pgha/config/json_read.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
-#include "schema.h"
+#include "pgha/config/schema.h"
 
 namespace pgha::config::internal {
 

@@ -2,7 +2,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "schema.h"
+#include "dcs_choice.h"
+#include "pgha/config/schema.h"
+#include "schema_tables.h"
 #include "typed_config.h"
 
 namespace pgha::config {
@@ -59,12 +61,13 @@ LoadResult LoadCtlConfig(const std::string& path, const Environment& env) {
   Diagnostics all;
   internal::Validator validator(result.document, &all);
   validator.Validate(result.document.root, {}, *internal::LocalConfigSpec());
+  std::vector<std::string> client_keys = {"scope", "namespace", "ctl", "restapi.authentication"};
+  for (const auto& section : RegisteredDcsSections()) client_keys.push_back(section.name);
+  for (const auto& name : internal::UnsupportedDcsNames()) client_keys.push_back(name);
   for (const auto& d : all.all()) {
-    static const char* kClientKeys[] = {"scope", "namespace", "etcd", "etcd3", "consul", "zookeeper",
-                                        "ctl", "restapi.authentication", "kubernetes", "raft", "exhibitor"};
     bool relevant = false;
-    for (const char* k : kClientKeys) {
-      relevant = relevant || d.key_path == k || absl::StartsWith(d.key_path, std::string(k) + ".");
+    for (const auto& k : client_keys) {
+      relevant = relevant || d.key_path == k || absl::StartsWith(d.key_path, k + ".");
     }
     // A client needs neither a scope (clusters are named on the command line) nor a DCS
     // section (-d/--dcs-url) from the file: the caller checks what its command needs.

@@ -1,4 +1,4 @@
-#include "schema.h"
+#include "pgha/config/schema.h"
 
 #include <set>
 

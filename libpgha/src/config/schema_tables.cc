@@ -9,8 +9,10 @@
 #include "absl/strings/str_split.h"
 #include "pgha/base/log_format.h"
 #include "pgha/base/utf8.h"
+#include "dcs_choice.h"
 #include "pgha/config/address.h"
-#include "schema.h"
+#include "pgha/config/schema.h"
+#include "schema_tables.h"
 
 namespace pgha::config::internal {
 namespace {
@@ -39,52 +41,6 @@ void CheckConnectAddress(const Json& v, const KeyPath& path, Validator& val) {
   } else if (IsLoopbackHost(parsed->host)) {
     val.Warning(path, "is a loopback address: members on other hosts cannot reach it");
   }
-}
-
-void CheckHostPort(const Json& v, const KeyPath& path, Validator& val) {
-  if (!v.is_string()) return;
-  auto parsed = ParseHostPort(v.get<std::string>());
-  if (!parsed.ok()) val.Error(path, std::string(parsed.status().message()));
-}
-
-// etcd/zookeeper `hosts`: a list of host:port, or one comma-separated string.
-void CheckHostList(const Json& v, const KeyPath& path, Validator& val) {
-  auto check_one = [&](const std::string& text, const KeyPath& at) {
-    auto parsed = ParseHostPort(text);
-    if (!parsed.ok()) val.Error(at, std::string(parsed.status().message()));
-  };
-  if (v.is_string()) {
-    for (absl::string_view part : absl::StrSplit(v.get<std::string>(), ',', absl::SkipEmpty())) {
-      check_one(std::string(absl::StripAsciiWhitespace(part)), path);
-    }
-  } else if (v.is_array()) {
-    for (size_t i = 0; i < v.size(); ++i) {
-      KeyPath child = path;
-      child.push_back(std::to_string(i));
-      if (!v[i].is_string()) {
-        val.Error(child, "expected a host:port string");
-      } else {
-        check_one(v[i].get<std::string>(), child);
-      }
-    }
-  } else {
-    val.Error(path, "expected a list of host:port or a comma-separated string");
-  }
-}
-
-void CheckUrl(const Json& v, const KeyPath& path, Validator& val) {
-  if (!v.is_string()) return;
-  const std::string s = v.get<std::string>();
-  for (const auto& scheme : {"http://", "https://"}) {
-    if (s.rfind(scheme, 0) == 0) {
-      std::string rest = s.substr(std::string(scheme).size());
-      rest = rest.substr(0, rest.find('/'));
-      auto parsed = ParseHostPort(rest, s[4] == 's' ? 443 : 80);
-      if (!parsed.ok()) val.Error(path, std::string(parsed.status().message()));
-      return;
-    }
-  }
-  val.Error(path, absl::StrCat("'", s, "' is not an http:// or https:// URL"));
 }
 
 void CheckDataDir(const Json& v, const KeyPath& path, Validator& val) {
@@ -389,61 +345,6 @@ SpecPtr CtlSection() {
   });
 }
 
-SpecPtr EtcdSection() {
-  return Map({
-      Opt("host", WithCheck(Str(), CheckHostPort)),
-      Opt("hosts", WithCheck(Any(), CheckHostList)),
-      Opt("url", WithCheck(Str(), CheckUrl)),
-      Opt("proxy", WithCheck(Str(), CheckUrl)),
-      Opt("srv", Str()),
-      Opt("srv_suffix", Str()),
-      Opt("use_proxies", Bool()),
-      Opt("protocol", Str({"http", "https"})),
-      Opt("username", Str()),
-      Opt("password", Str()),
-      Opt("cacert", Str()),
-      Opt("cert", Str()),
-      Opt("key", Str()),
-      Opt("key_password", Str()),
-      Opt("retry_timeout", Int(1)),
-  });
-}
-
-SpecPtr ConsulSection() {
-  return Map({
-      Opt("host", WithCheck(Str(), CheckHostPort)),
-      Opt("url", WithCheck(Str(), CheckUrl)),
-      Opt("port", Int(1, 65535)),
-      Opt("scheme", Str({"http", "https"})),
-      Opt("token", Str()),
-      Opt("verify", Bool()),
-      Opt("cacert", Str()),
-      Opt("cert", Str()),
-      Opt("key", Str()),
-      Opt("dc", Str()),
-      Opt("checks", ListOf(Str())),
-      Opt("register_service", Bool()),
-      Opt("service_tags", ListOf(Str())),
-      Opt("service_check_interval", Scalar()),
-      Opt("service_check_tls_server_name", Str()),
-      Opt("consistency", Str({"default", "consistent", "stale"})),
-  });
-}
-
-SpecPtr ZooKeeperSection() {
-  return Map({
-      Req("hosts", WithCheck(Any(), CheckHostList)),
-      Opt("use_ssl", Bool()),
-      Opt("cacert", Str()),
-      Opt("cert", Str()),
-      Opt("key", Str()),
-      Opt("key_password", Str()),
-      Opt("verify", Bool()),
-      Opt("set_acls", OpenMap(Any())),
-      Opt("auth_data", Any()),
-  });
-}
-
 SpecPtr Callbacks() {
   return Map({
       Opt("on_start", Str()),
@@ -614,36 +515,6 @@ SpecPtr TagsSection() {
       });
 }
 
-SpecPtr UnsupportedDcs(const char* name) {
-  std::string message = absl::StrCat("the ", name,
-                                     " DCS is not supported by pgha (use etcd3, consul or zookeeper)");
-  return WithCheck(Any(), [message](const Json&, const KeyPath& path, Validator& val) {
-    val.Error(path, message, false);
-  });
-}
-
-void CheckDcsChoice(const Json& v, const KeyPath& path, Validator& val) {
-  std::vector<std::string> present;
-  for (const char* name : {"etcd3", "etcd", "consul", "zookeeper"}) {
-    if (v.contains(name)) present.push_back(name);
-  }
-  bool unsupported = v.contains("exhibitor") || v.contains("kubernetes") || v.contains("raft");
-  if (present.empty() && !unsupported) {
-    val.Error(path, "no DCS configured: add an etcd3, etcd, consul or zookeeper section", false);
-  } else if (present.size() > 1) {
-    val.Warning({present[1]},
-                absl::StrCat("several DCS sections; pgha uses '", present[0],
-                             "' and ignores the others"),
-                false);
-  }
-  if (v.contains("etcd") && !v.contains("etcd3")) {
-    val.Warning({"etcd"},
-                "the etcd (v2) section is served by pgha's etcd v3 backend: keys are written "
-                "through the v3 API (etcd 3.4+ has v2 off by default)",
-                false);
-  }
-}
-
 }  // namespace
 
 SpecPtr DynamicConfigSpec() {
@@ -713,33 +584,34 @@ SpecPtr DynamicConfigSpec() {
 
 SpecPtr LocalConfigSpec() {
   static const SpecPtr spec = WithCheck(
-      Map({
-          Req("name", WithCheck(Str(), CheckKeyComponent)),
-          Req("scope", WithCheck(Str(), CheckKeyComponent)),
-          Opt("namespace", WithCheck(Str(), CheckNamespace)),
-          Opt("thread_pool_size", Int(1)),
-          Opt("thread_stack_size", Int(65536)),
-          Opt("log", LogSection()),
-          Opt("ctl", CtlSection()),
-          Req("restapi", RestApiSection()),
-          Opt("bootstrap", BootstrapSection()),
-          Opt("etcd", EtcdSection()),
-          Opt("etcd3", EtcdSection()),
-          Opt("consul", ConsulSection()),
-          Opt("zookeeper", ZooKeeperSection()),
-          Opt("exhibitor", UnsupportedDcs("exhibitor")),
-          Opt("kubernetes", UnsupportedDcs("kubernetes")),
-          Opt("raft", UnsupportedDcs("raft")),
-          Opt("citus", WithCheck(Any(), [](const Json&, const KeyPath& path, Validator& val) {
-                val.Error(path, "Citus clusters are not supported by pgha", false);
-              })),
-          Req("postgresql", PostgresqlSection()),
-          Opt("watchdog", Map({Opt("mode", WithCheck(Any(), CheckWatchdogMode)),
-                               Opt("device", Str()), Opt("safety_margin", StrictInt(-1))})),
-          Opt("fencer", Map({Opt("mode", WithCheck(Any(), CheckFencerMode)), Opt("socket", Str()),
-                             Opt("binary", Str())})),
-          Opt("tags", Nullable(TagsSection())),
-      }),
+      Map(
+          {
+              Req("name", WithCheck(Str(), CheckKeyComponent)),
+              Req("scope", WithCheck(Str(), CheckKeyComponent)),
+              Opt("namespace", WithCheck(Str(), CheckNamespace)),
+              Opt("thread_pool_size", Int(1)),
+              Opt("thread_stack_size", Int(65536)),
+              Opt("log", LogSection()),
+              Opt("ctl", CtlSection()),
+              Req("restapi", RestApiSection()),
+              Opt("bootstrap", BootstrapSection()),
+              // The DCS sections are registered by the backends: see the other-keys rule below.
+              Opt("exhibitor", UnsupportedDcs("exhibitor")),
+              Opt("kubernetes", UnsupportedDcs("kubernetes")),
+              Opt("raft", UnsupportedDcs("raft")),
+              Opt("citus", WithCheck(Any(), [](const Json&, const KeyPath& path, Validator& val) {
+                    val.Error(path, "Citus clusters are not supported by pgha", false);
+                  })),
+              Req("postgresql", PostgresqlSection()),
+              Opt("watchdog", Map({Opt("mode", WithCheck(Any(), CheckWatchdogMode)),
+                                   Opt("device", Str()), Opt("safety_margin", StrictInt(-1))})),
+              Opt("fencer", Map({Opt("mode", WithCheck(Any(), CheckFencerMode)),
+                                 Opt("socket", Str()), Opt("binary", Str())})),
+              Opt("tags", Nullable(TagsSection())),
+          },
+          // Looked up when a document is validated, not when this table is built, so that
+          // sections registered later count (the table is built once per process).
+          [](const std::string& key, const Json&) { return RegisteredDcsSpec(key); }),
       CheckDcsChoice);
   return spec;
 }

@@ -7,8 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "json_read.h"
-#include "schema.h"
+#include "dcs_choice.h"
+#include "pgha/config/json_read.h"
 
 namespace pgha::config {
 
@@ -35,18 +35,6 @@ int Tags::FailoverPriority() const {
 
 namespace internal {
 namespace {
-
-// Removes "http://" or "https://" from `url`, reporting which one in `https`.
-bool ConsumeScheme(std::string* url, bool* https) {
-  for (const char* scheme : {"https://", "http://"}) {
-    if (absl::StartsWith(*url, scheme)) {
-      *https = scheme[4] == 's';
-      url->erase(0, std::string(scheme).size());
-      return true;
-    }
-  }
-  return false;
-}
 
 std::optional<BasicAuth> ReadBasicAuth(const Json& section) {
   const Json& auth = Child(section, "authentication");
@@ -78,88 +66,6 @@ std::map<std::string, std::string> ReadStringMap(const Json& v) {
 std::optional<std::vector<std::string>> ReadOptionalList(const Json& parent, const std::string& key) {
   if (!Child(parent, key).is_array()) return std::nullopt;
   return ReadStringList(parent, key);
-}
-
-EtcdConfig ReadEtcd(const Json& s, bool v2) {
-  EtcdConfig e;
-  e.from_v2_section = v2;
-  e.protocol = ReadString(s, "protocol", "http");
-  auto strip_url = [&e](std::string url) {
-    bool https = false;
-    if (ConsumeScheme(&url, &https) && https) e.protocol = "https";
-    return url.substr(0, url.find('/'));
-  };
-  if (Child(s, "hosts").is_array() || Child(s, "hosts").is_string()) {
-    e.hosts = ReadStringList(s, "hosts");
-  } else if (Child(s, "host").is_string()) {
-    e.hosts = {ReadString(s, "host")};
-  } else if (Child(s, "url").is_string()) {
-    e.hosts = {strip_url(ReadString(s, "url"))};
-  } else if (Child(s, "proxy").is_string()) {
-    e.hosts = {strip_url(ReadString(s, "proxy"))};
-    e.use_proxies = true;
-  }
-  for (auto& h : e.hosts) {
-    if (absl::StartsWith(h, "http")) h = strip_url(h);
-  }
-  e.srv = ReadString(s, "srv");
-  e.srv_suffix = ReadString(s, "srv_suffix");
-  e.use_proxies = ReadBoolKey(s, "use_proxies", e.use_proxies);
-  e.username = ReadString(s, "username");
-  e.password = ReadString(s, "password");
-  e.cacert = ReadString(s, "cacert");
-  e.cert = ReadString(s, "cert");
-  e.key = ReadString(s, "key");
-  e.key_password = ReadString(s, "key_password");
-  if (e.hosts.empty() && e.srv.empty()) e.hosts = {"127.0.0.1:2379"};
-  return e;
-}
-
-ConsulConfig ReadConsul(const Json& s) {
-  ConsulConfig c;
-  std::string host = ReadString(s, "host", "127.0.0.1:8500");
-  if (Child(s, "url").is_string()) {
-    std::string url = ReadString(s, "url");
-    bool https = false;
-    if (ConsumeScheme(&url, &https) && https) c.scheme = "https";
-    host = url.substr(0, url.find('/'));
-  }
-  auto colon = host.rfind(':');
-  if (colon != std::string::npos && host.find(']') == std::string::npos) {
-    c.host = host.substr(0, colon);
-    c.port = static_cast<int>(ReadInt(Json(host.substr(colon + 1)), "").value_or(8500));
-  } else {
-    c.host = host;
-  }
-  c.port = static_cast<int>(ReadInt64(s, "port", c.port));
-  c.scheme = ReadString(s, "scheme", c.scheme);
-  c.token = ReadString(s, "token");
-  c.verify = ReadBoolKey(s, "verify", true);
-  c.cacert = ReadString(s, "cacert");
-  c.cert = ReadString(s, "cert");
-  c.key = ReadString(s, "key");
-  c.dc = ReadString(s, "dc");
-  c.consistency = ReadString(s, "consistency", "default");
-  c.checks = ReadStringList(s, "checks");
-  c.register_service = ReadBoolKey(s, "register_service", false);
-  c.service_tags = ReadStringList(s, "service_tags");
-  c.service_check_interval = ReadString(s, "service_check_interval", "5s");
-  c.service_check_tls_server_name = ReadString(s, "service_check_tls_server_name");
-  return c;
-}
-
-ZooKeeperConfig ReadZooKeeper(const Json& s) {
-  ZooKeeperConfig z;
-  z.hosts = ReadStringList(s, "hosts");
-  z.use_ssl = ReadBoolKey(s, "use_ssl", false);
-  z.cacert = ReadString(s, "cacert");
-  z.cert = ReadString(s, "cert");
-  z.key = ReadString(s, "key");
-  z.key_password = ReadString(s, "key_password");
-  z.verify = ReadBoolKey(s, "verify", true);
-  if (Child(s, "set_acls").is_object()) z.set_acls = Child(s, "set_acls");
-  if (!Child(s, "auth_data").is_null()) z.auth_data = Child(s, "auth_data");
-  return z;
 }
 
 }  // namespace
@@ -210,20 +116,12 @@ Config BuildTypedConfig(const Json& doc) {
   c.log.file_size = ReadInt64(log, "file_size", 25'000'000);
   c.log.mode = static_cast<int>(ReadInt64(log, "mode", 0600));
 
-  c.dcs.configured = doc.contains("etcd3") || doc.contains("etcd") || doc.contains("consul") ||
-                     doc.contains("zookeeper");
-  if (doc.contains("etcd3")) {
-    c.dcs.kind = DcsKind::kEtcd3;
-    c.dcs.etcd = ReadEtcd(doc["etcd3"], false);
-  } else if (doc.contains("etcd")) {
-    c.dcs.kind = DcsKind::kEtcd3;
-    c.dcs.etcd = ReadEtcd(doc["etcd"], true);
-  } else if (doc.contains("consul")) {
-    c.dcs.kind = DcsKind::kConsul;
-    c.dcs.consul = ReadConsul(doc["consul"]);
-  } else if (doc.contains("zookeeper")) {
-    c.dcs.kind = DcsKind::kZooKeeper;
-    c.dcs.zookeeper = ReadZooKeeper(doc["zookeeper"]);
+  // The backend reads its own section (e.g. pgha::backends::ReadEtcdConfig): here it is only
+  // chosen, and kept as validated.
+  if (auto chosen = internal::ChosenDcsSection(doc)) {
+    c.dcs.configured = true;
+    c.dcs.section = chosen->name;
+    if (Child(doc, chosen->name).is_object()) c.dcs.settings = doc[chosen->name];
   }
 
   const Json& b = Child(doc, "bootstrap");

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "config_test_util.h"
+#include "pgha/backends/etcd3.h"
+#include "pgha/backends/zookeeper.h"
 #include "pgha/config/loader.h"
 
 namespace pgha::config {
@@ -53,10 +55,11 @@ TEST_CASE("DCS variables: lists in YAML flow syntax, ports as integers, auth for
                  {"PATRONI_ETCD3_PROTOCOL", "https"}});
   INFO(DumpDiagnostics(r.diagnostics));
   REQUIRE(r.ok());
-  CHECK(r.config->dcs.etcd.hosts == std::vector<std::string>{"h1:2379", "h2:2379"});
-  CHECK(r.config->dcs.etcd.username == "root");
-  CHECK(r.config->dcs.etcd.password == "rootpw");
-  CHECK(r.config->dcs.etcd.protocol == "https");
+  backends::EtcdConfig etcd = backends::ReadEtcdConfig(r.config->dcs.settings, false);
+  CHECK(etcd.hosts == std::vector<std::string>{"h1:2379", "h2:2379"});
+  CHECK(etcd.username == "root");
+  CHECK(etcd.password == "rootpw");
+  CHECK(etcd.protocol == "https");
 }
 
 TEST_CASE("a DCS section can come from the environment alone") {
@@ -65,8 +68,8 @@ TEST_CASE("a DCS section can come from the environment alone") {
   auto r = Load({{"PATRONI_ZOOKEEPER_HOSTS", "['z1:2181', 'z2:2181']"}}, text);
   INFO(DumpDiagnostics(r.diagnostics));
   REQUIRE(r.ok());
-  CHECK(r.config->dcs.kind == DcsKind::kZooKeeper);
-  CHECK(r.config->dcs.zookeeper.hosts.size() == 2);
+  CHECK(r.config->dcs.section == "zookeeper");
+  CHECK(backends::ReadZooKeeperConfig(r.config->dcs.settings).hosts.size() == 2);
 }
 
 TEST_CASE("legacy log variable names and typed log values") {

@@ -2,6 +2,9 @@
 
 #include "absl/strings/str_replace.h"
 #include "config_test_util.h"
+#include "pgha/backends/consul.h"
+#include "pgha/backends/etcd3.h"
+#include "pgha/backends/zookeeper.h"
 #include "pgha/config/loader.h"
 #include "temp_dir.h"
 
@@ -30,8 +33,10 @@ TEST_CASE("the minimal configuration is valid and typed with Patroni's defaults"
   CHECK(c.name == "node1");
   CHECK(c.scope == "demo");
   CHECK(c.namespace_ == "/service");
-  CHECK(c.dcs.kind == DcsKind::kEtcd3);
-  CHECK(c.dcs.etcd.hosts == std::vector<std::string>{"10.0.0.9:2379"});
+  CHECK(c.dcs.configured);
+  CHECK(c.dcs.section == "etcd3");
+  CHECK(backends::ReadEtcdConfig(c.dcs.settings, false).hosts ==
+        std::vector<std::string>{"10.0.0.9:2379"});
   CHECK(c.postgresql.superuser.password == "secret");
   CHECK(c.postgresql.create_replica_methods == std::vector<std::string>{"basebackup"});
   CHECK(c.postgresql.pg_ctl_timeout == 60);
@@ -205,6 +210,9 @@ TEST_CASE("a DCS section is required, and unsupported ones are rejected") {
   auto none = Load(Replace("etcd3:\n  hosts: 10.0.0.9:2379\n", ""));
   CHECK_FALSE(none.ok());
   REQUIRE(FindDiagnostic(none.diagnostics, "", "no DCS configured"));
+  // Built from the registered sections: the built-ins, in Patroni's order of preference.
+  CHECK(FindDiagnostic(none.diagnostics, "",
+                       "no DCS configured: add an etcd3, etcd, consul or zookeeper section"));
   auto k8s = Load(Replace("etcd3:\n  hosts: 10.0.0.9:2379\n", "kubernetes:\n  labels: {}\n"));
   CHECK_FALSE(k8s.ok());
   REQUIRE(FindDiagnostic(k8s.diagnostics, "kubernetes", "not supported"));
@@ -214,19 +222,23 @@ TEST_CASE("each DCS section types its settings") {
   auto consul = Load(Replace("etcd3:\n  hosts: 10.0.0.9:2379\n",
                              "consul:\n  url: https://c1:8501\n  token: t\n  register_service: true\n"));
   REQUIRE(consul.ok());
-  CHECK(consul.config->dcs.kind == DcsKind::kConsul);
-  CHECK(consul.config->dcs.consul.scheme == "https");
-  CHECK(consul.config->dcs.consul.host == "c1");
-  CHECK(consul.config->dcs.consul.port == 8501);
-  CHECK(consul.config->dcs.consul.register_service);
+  CHECK(consul.config->dcs.section == "consul");
+  backends::ConsulConfig consul_cfg = backends::ReadConsulConfig(consul.config->dcs.settings);
+  CHECK(consul_cfg.scheme == "https");
+  CHECK(consul_cfg.host == "c1");
+  CHECK(consul_cfg.port == 8501);
+  CHECK(consul_cfg.register_service);
   auto zk = Load(Replace("etcd3:\n  hosts: 10.0.0.9:2379\n", "zookeeper:\n  hosts: ['z1:2181', 'z2:2181']\n"));
   REQUIRE(zk.ok());
-  CHECK(zk.config->dcs.kind == DcsKind::kZooKeeper);
-  CHECK(zk.config->dcs.zookeeper.hosts == std::vector<std::string>{"z1:2181", "z2:2181"});
+  CHECK(zk.config->dcs.section == "zookeeper");
+  CHECK(backends::ReadZooKeeperConfig(zk.config->dcs.settings).hosts ==
+        std::vector<std::string>{"z1:2181", "z2:2181"});
   auto v2 = Load(Replace("etcd3:\n  hosts: 10.0.0.9:2379\n", "etcd:\n  url: http://e1:2379/\n"));
   REQUIRE(v2.ok());
-  CHECK(v2.config->dcs.etcd.from_v2_section);
-  CHECK(v2.config->dcs.etcd.hosts == std::vector<std::string>{"e1:2379"});
+  CHECK(v2.config->dcs.section == "etcd");
+  backends::EtcdConfig v2_cfg = backends::ReadEtcdConfig(v2.config->dcs.settings, true);
+  CHECK(v2_cfg.from_v2_section);
+  CHECK(v2_cfg.hosts == std::vector<std::string>{"e1:2379"});
   REQUIRE(FindDiagnostic(v2.diagnostics, "etcd", "v3 backend"));
 }
 
@@ -278,7 +290,7 @@ TEST_CASE("every seed configuration validates") {
   auto node = LoadLocalConfig(testing::FixturePath("seed-configs/002-node1.yml"), {});
   REQUIRE(node.ok());
   CHECK(node.config->namespace_ == "/pg_cluster");
-  CHECK(node.config->dcs.etcd.hosts.size() == 3);
+  CHECK(backends::ReadEtcdConfig(node.config->dcs.settings, false).hosts.size() == 3);
   CHECK(node.config->bootstrap.initdb.size() == 2);
   CHECK(node.config->postgresql.pgpass == "/tmp/pgpass0");
 }

@@ -27,6 +27,10 @@ absl::StatusOr<std::vector<HostPort>> ParseListenAddresses(const std::string& te
 bool IsWildcardHost(const std::string& host);
 bool IsLoopbackHost(const std::string& host);
 
+// Removes a leading "http://" or "https://" from `*url`. True when there was one; `*https` then
+// tells which (DCS sections accept URLs where Patroni does: etcd url/proxy, consul url).
+bool ConsumeHttpScheme(std::string* url, bool* https);
+
 }  // namespace pgha::config
 
 #endif  // PGHA_CONFIG_ADDRESS_H_

@@ -51,49 +51,13 @@ struct LogConfig {
   int mode = 0600;
 };
 
-enum class DcsKind { kEtcd3, kConsul, kZooKeeper };
-
-struct EtcdConfig {
-  bool from_v2_section = false;    // the config said `etcd:`; served by the v3 backend
-  std::vector<std::string> hosts;  // host:port, from host/hosts/url/proxy
-  std::string srv, srv_suffix;     // DNS SRV discovery
-  bool use_proxies = false;        // do not discover cluster members (proxy or fixed list)
-  std::string protocol = "http";
-  std::string username, password;
-  std::string cacert, cert, key, key_password;
-};
-
-struct ConsulConfig {
-  std::string host = "127.0.0.1";
-  int port = 8500;
-  std::string scheme = "http";
-  std::string token;
-  bool verify = true;
-  std::string cacert, cert, key;
-  std::string dc;
-  std::string consistency = "default";
-  std::vector<std::string> checks;
-  bool register_service = false;
-  std::vector<std::string> service_tags;
-  std::string service_check_interval = "5s";
-  std::string service_check_tls_server_name;
-};
-
-struct ZooKeeperConfig {
-  std::vector<std::string> hosts;
-  bool use_ssl = false;
-  std::string cacert, cert, key, key_password;
-  bool verify = true;
-  Json set_acls = Json::object();
-  Json auth_data = Json::object();  // {scheme: credential} or [[scheme, credential], ...]
-};
-
+// The DCS section the configuration uses. Which sections exist, their schema and their order
+// of preference are registered by the backends (pgha/config/dcs_sections.h); the backend that
+// serves `section` reads `settings` into its own typed options (pgha/dcs/backend_registry.h).
 struct DcsConfig {
-  bool configured = false;  // the configuration has a DCS section
-  DcsKind kind = DcsKind::kEtcd3;
-  EtcdConfig etcd;
-  ConsulConfig consul;
-  ZooKeeperConfig zookeeper;
+  bool configured = false;         // the configuration has a (registered) DCS section
+  std::string section;             // the section used, e.g. "etcd3"
+  Json settings = Json::object();  // that section as validated, after environment overrides
 };
 
 // Connection settings of one PostgreSQL role (superuser, replication, rewind).

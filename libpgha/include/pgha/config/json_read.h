@@ -1,4 +1,7 @@
-// Small readers for validated documents: a value of the expected type or a default.
+// Small readers for validated documents: a value of the expected type or a default. Public so
+// that a DCS backend reads its section (Config::dcs.settings) the way libpgha reads the rest.
+//
+// Thread-safety: pure functions.
 #ifndef PGHA_CONFIG_JSON_READ_H_
 #define PGHA_CONFIG_JSON_READ_H_
 

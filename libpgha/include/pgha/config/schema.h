@@ -1,5 +1,11 @@
 // The shape of Patroni's configuration as data: which keys exist, their types and ranges.
-// The validator walks a document against it; the tables live in schema_tables.cc.
+// The validator walks a document against it. libpgha's own tables live in
+// src/config/schema_tables.cc; a DCS backend builds the table of its section with the same
+// builders and registers it (pgha/config/dcs_sections.h), so that a file is checked with one
+// walk and one style of diagnostics (file:line:col, key path), whichever backends are linked.
+//
+// Thread-safety: specs are immutable once built and may be shared between threads; a Validator
+// is used by one thread.
 #ifndef PGHA_CONFIG_SCHEMA_H_
 #define PGHA_CONFIG_SCHEMA_H_
 
@@ -93,9 +99,14 @@ class Validator {
 // Integer value of `value` under `spec`'s rules (int, numeric string, or number with unit).
 std::optional<int64_t> ReadInt(const Json& value, const std::string& unit);
 
-// The tables.
-SpecPtr LocalConfigSpec();
-SpecPtr DynamicConfigSpec();
+// Checks the DCS sections share (use them with WithCheck). Each reports an error at `path`;
+// values of another type are left to the type check.
+// "host:port" (ParseHostPort's rules; the port is required).
+void CheckHostPort(const Json& value, const KeyPath& path, Validator& v);
+// `hosts`: a list of host:port, or one comma-separated string of them.
+void CheckHostList(const Json& value, const KeyPath& path, Validator& v);
+// An http:// or https:// URL with a valid host (and optional port).
+void CheckUrl(const Json& value, const KeyPath& path, Validator& v);
 
 }  // namespace pgha::config::internal
 
