@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "ctl/dcs_url.h"
+#include "pgha/config/dcs_url.h"
 #include "ctl/errors.h"
 #include "pgha/api/json_format.h"
 #include "pgha/backends/factory.h"
@@ -58,10 +58,10 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const GlobalOptions& opti
     path.clear();  // the default file is optional
   }
 
-  std::optional<DcsUrl> url;
+  std::optional<config::DcsUrl> url;
   config::Environment load_env = env;
   if (!options.dcs_url.empty()) {
-    auto parsed = ParseDcsUrl(options.dcs_url);
+    auto parsed = config::ParseDcsUrl(options.dcs_url);
     if (!parsed.ok()) return CtlError(std::string(parsed.status().message()));
     url = *parsed;
   }
@@ -77,7 +77,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const GlobalOptions& opti
   config::Config cfg = *loaded.config;
   bool has_dcs = cfg.dcs.configured || url.has_value();
   if (url) {
-    cfg.dcs = ToDcsConfig(*url);
+    cfg.dcs = config::ToDcsConfig(*url);
     if (url->namespace_) cfg.namespace_ = *url->namespace_;
   }
   return std::unique_ptr<Session>(new Session(std::move(cfg), has_dcs, options.insecure, in, out,

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "ctl/config_edit.h"
-#include "ctl/dcs_url.h"
+#include "pgha/config/dcs_url.h"
 #include "ctl/time_format.h"
 #include "pgha/backends/consul.h"
 #include "pgha/backends/etcd3.h"
@@ -10,6 +10,9 @@
 
 namespace pgha::ctl {
 namespace {
+
+using config::ParseDcsUrl;
+using config::ToDcsConfig;
 
 TEST_CASE("edit-config -s values are YAML-typed and dotted paths create mappings") {
   Json data = Json::parse(R"({"ttl": 30, "postgresql": {"parameters": {"max_connections": 100}}})");

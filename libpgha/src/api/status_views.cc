@@ -15,12 +15,6 @@ std::string PyTimestamp(absl::Time t) {
 
 }  // namespace
 
-std::optional<int64_t> MemberLag(const dcs::ClusterState& cluster, const dcs::Member& member) {
-  if (!member.xlog_location) return std::nullopt;
-  int64_t leader = static_cast<int64_t>(cluster.LastLeaderOptime());
-  int64_t mine = static_cast<int64_t>(*member.xlog_location);
-  return leader >= mine ? leader - mine : 0;
-}
 
 Json PatroniStatus(const ha::NodeStatus& s) {
   Json r = Json::object();
@@ -121,7 +115,7 @@ Json ClusterView(const dcs::ClusterState& c) {
     if (!m.scheduled_restart.is_null()) j["scheduled_restart"] = m.scheduled_restart;
     if (m.tags.is_object() && !m.tags.empty()) j["tags"] = m.tags;
     if (!c.IsLeader(m.name)) {
-      auto lag = MemberLag(c, m);
+      auto lag = c.MemberLag(m);
       j["lag"] = lag ? Json(*lag) : Json("unknown");
     }
     members.push_back(std::move(j));

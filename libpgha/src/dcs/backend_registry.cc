@@ -31,15 +31,15 @@ std::string ProviderHint(const std::string& section) {
     const char* function;
   };
   static constexpr Hint kHints[] = {
-      {"etcd3", "pgha_etcd3", "RegisterEtcd3Backend"},
-      {"etcd", "pgha_etcd3", "RegisterEtcd3Backend"},
-      {"consul", "pgha_consul", "RegisterConsulBackend"},
-      {"zookeeper", "pgha_zookeeper", "RegisterZooKeeperBackend"},
+      {"etcd3", "pgha::etcd3", "RegisterEtcd3Backend"},
+      {"etcd", "pgha::etcd3", "RegisterEtcd3Backend"},
+      {"consul", "pgha::consul", "RegisterConsulBackend"},
+      {"zookeeper", "pgha::zookeeper", "RegisterZooKeeperBackend"},
   };
   for (const auto& hint : kHints) {
     if (section == hint.section) {
       return absl::StrCat("link ", hint.library, " and call pgha::backends::", hint.function,
-                          "() (or pgha::backends::RegisterBuiltinBackends() from pgha_backends) "
+                          "() (or pgha::backends::RegisterBuiltinBackends() from pgha::backends) "
                           "before loading the configuration");
     }
   }

@@ -101,6 +101,13 @@ bool SyncState::LeaderIs(const std::string& name) const {
   return absl::EqualsIgnoreCase(leader, name);
 }
 
+std::optional<int64_t> ClusterState::MemberLag(const Member& member) const {
+  if (!member.xlog_location) return std::nullopt;
+  int64_t leader = static_cast<int64_t>(LastLeaderOptime());
+  int64_t mine = static_cast<int64_t>(*member.xlog_location);
+  return leader >= mine ? leader - mine : 0;
+}
+
 const Member* ClusterState::FindMember(const std::string& name) const {
   for (const auto& m : members) {
     if (m.name == name) return &m;

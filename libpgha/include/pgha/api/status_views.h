@@ -24,9 +24,6 @@ Json ClusterView(const dcs::ClusterState& cluster);
 Json HistoryView(const dcs::ClusterState& cluster);
 std::string MetricsText(const ha::NodeStatus& status);
 
-// Patroni's `Lag in MB`/`lag` of a member: bytes behind the leader's last known position.
-std::optional<int64_t> MemberLag(const dcs::ClusterState& cluster, const dcs::Member& member);
-
 }  // namespace pgha::api
 
 #endif  // PGHA_API_STATUS_VIEWS_H_

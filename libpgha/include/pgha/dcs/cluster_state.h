@@ -152,6 +152,9 @@ struct ClusterState {
   int Timeline() const;
   // The leader's last known WAL position: the status optime, 0 when unknown.
   Lsn LastLeaderOptime() const { return status.optime.value_or(0); }
+  // How many bytes `member` is behind the leader's last known position (0 when ahead), as
+  // Patroni's /cluster and patronictl list show it; nullopt when it publishes no position.
+  std::optional<int64_t> MemberLag(const Member& member) const;
   const FailoverRequest* PendingFailover() const {
     return failover && !failover->empty() ? &*failover : nullptr;
   }

@@ -1,11 +1,12 @@
-// `-d/--dcs-url`: patronictl's parse_dcs. "etcd3://10.0.0.1:2379/service", "zookeeper://zk:2181",
+// A DCS named by URL, as patronictl's `-d/--dcs-url` takes it (its parse_dcs); pghactl and
+// pgha::client::Client::FromDcsUrl use it. "etcd3://10.0.0.1:2379/service", "zookeeper://zk:2181",
 // "consul://localhost", "localhost:8500" (no scheme: picked by the default port, else etcd).
 // The path, when there is one, is the namespace (Patroni 3.2+). The result replaces every DCS
 // section of the configuration file.
 //
 // Thread-safety: pure functions.
-#ifndef PGHA_CTL_DCS_URL_H_
-#define PGHA_CTL_DCS_URL_H_
+#ifndef PGHA_CONFIG_DCS_URL_H_
+#define PGHA_CONFIG_DCS_URL_H_
 
 #include <optional>
 #include <string>
@@ -13,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "pgha/config/config.h"
 
-namespace pgha::ctl {
+namespace pgha::config {
 
 struct DcsUrl {
   std::string scheme;  // zookeeper, consul, etcd or etcd3
@@ -27,8 +28,8 @@ struct DcsUrl {
 absl::StatusOr<DcsUrl> ParseDcsUrl(const std::string& url);
 
 // The DCS section the URL stands for.
-config::DcsConfig ToDcsConfig(const DcsUrl& url);
+DcsConfig ToDcsConfig(const DcsUrl& url);
 
-}  // namespace pgha::ctl
+}  // namespace pgha::config
 
-#endif  // PGHA_CTL_DCS_URL_H_
+#endif  // PGHA_CONFIG_DCS_URL_H_

@@ -1,4 +1,4 @@
-#include "ctl/dcs_url.h"
+#include "pgha/config/dcs_url.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -6,7 +6,7 @@
 #include "absl/strings/strip.h"
 #include "pgha/config/address.h"
 
-namespace pgha::ctl {
+namespace pgha::config {
 namespace {
 
 struct Default {
@@ -94,12 +94,12 @@ absl::StatusOr<DcsUrl> ParseDcsUrl(const std::string& input) {
   return out;
 }
 
-config::DcsConfig ToDcsConfig(const DcsUrl& url) {
+DcsConfig ToDcsConfig(const DcsUrl& url) {
   // The section as a user would write it in patroni.yml, so that the backend's own reader
   // (ReadEtcdConfig, ReadConsulConfig, ReadZooKeeperConfig) takes it as it takes a file.
-  config::DcsConfig dcs;
+  DcsConfig dcs;
   dcs.configured = true;
-  std::string hostport = config::HostPort{url.host, url.port}.ToString();
+  std::string hostport = HostPort{url.host, url.port}.ToString();
   if (url.scheme == "consul") {
     dcs.section = "consul";
     dcs.settings = {{"host", hostport}};
@@ -113,4 +113,4 @@ config::DcsConfig ToDcsConfig(const DcsUrl& url) {
   return dcs;
 }
 
-}  // namespace pgha::ctl
+}  // namespace pgha::config
