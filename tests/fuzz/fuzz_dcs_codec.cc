@@ -1,8 +1,8 @@
 // The DCS value codec on every key of a cluster: whatever another client wrote, decoding
 // never crashes, a value it keeps encodes to bytes that decode to the same value (a daemon
 // that rewrites a key it read must not change or lose it), and the derived views (pause,
-// synchronous mode, timeline, the leader's member) and the dynamic-configuration rules run on
-// whatever was kept.
+// synchronous mode, timeline, the leader's member), the dynamic-configuration rules and the
+// embedding client's view run on whatever was kept.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "fuzz_input.h"
 #include "pgha/base/json.h"
+#include "pgha/client/cluster_view.h"
+#include "pgha/client/conninfo.h"
 #include "pgha/config/loader.h"
 #include "pgha/dcs/codec.h"
 
@@ -66,6 +68,13 @@ void Check(const dcs::ClusterState& c) {
   (void)c.Timeline();
   (void)c.LeaderMember();
   (void)c.LastLeaderOptime();
+  // What an embedding service sees of the same keys (pgha::client), and the connection strings
+  // it would build from them.
+  client::ClusterView view = client::BuildClusterView(c, absl::UnixEpoch());
+  if (!view.SameAs(view)) Fail("client view: not the same as itself");
+  (void)client::PrimaryConnInfo(view, {});
+  (void)client::ReplicaConnInfo(view, {.max_lag_bytes = 1024, .fall_back_to_primary = true}, {});
+  for (const client::MemberView& m : view.replicas) (void)client::MemberConnInfo(m, {});
 }
 
 }  // namespace

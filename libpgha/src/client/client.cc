@@ -218,7 +218,15 @@ class ClientImpl final : public Client {
       pending->second.delivered = view->sequence;
       running_callback_ = id;
       lock.unlock();
-      callback(view);
+      // The API promises no exception across it, in either direction: one thrown by a callback
+      // would end the notifier thread (and the process) instead of the caller's call.
+      try {
+        callback(view);
+      } catch (const std::exception& e) {
+        PGHA_LOG(ERROR) << "pgha client: an OnChange callback threw: " << e.what();
+      } catch (...) {
+        PGHA_LOG(ERROR) << "pgha client: an OnChange callback threw";
+      }
       lock.lock();
       running_callback_ = 0;
       notify_cv_.notify_all();  // RemoveCallback may be waiting for this callback to end

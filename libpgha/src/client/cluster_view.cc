@@ -10,8 +10,12 @@
 namespace pgha::client {
 namespace {
 
+// A tag's value came from the DCS: a list or map in it may hold bytes that are not UTF-8, which
+// must not make dump() throw on the client's thread.
 std::string TagText(const Json& value) {
-  return value.is_string() ? value.get<std::string>() : absl::AsciiStrToLower(value.dump());
+  return value.is_string()
+             ? value.get<std::string>()
+             : absl::AsciiStrToLower(value.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 MemberView ToMemberView(const dcs::ClusterState& state, const dcs::Member& m) {

@@ -115,6 +115,15 @@ TEST_CASE("replicas for reads: running replicas, lag, tags and noloadbalance") {
   CHECK(*fallback == "host='127.0.0.1' port='5432' connect_timeout='3' target_session_attrs='read-write'");
 }
 
+TEST_CASE("a tag holding bytes that are not UTF-8 is kept as text, never thrown on") {
+  dcs::Member m = MakeMember("a", "primary", 5432);
+  m.tags = Json{{"list", Json::array({std::string("\xff\xfe")})}, {"text", std::string("\xff")}};
+  ClusterView v = BuildClusterView(Cluster({m}, "a"), absl::Now());
+  REQUIRE(v.primary);
+  CHECK(v.primary->tags.at("list") == "[\"\xef\xbf\xbd\xef\xbf\xbd\"]");
+  CHECK(v.primary->tags.at("text") == "\xff");
+}
+
 TEST_CASE("connection string values are quoted for libpq") {
   MemberView m;
   m.host = "db1";

@@ -82,7 +82,9 @@ class Client {
 
   using CallbackId = uint64_t;
   // Calls `callback` with the current view soon after registration, then with every new view
-  // (something in the cluster changed, or the DCS became unreachable or reachable again).
+  // (something in the cluster changed, or the DCS became unreachable or reachable again). A
+  // callback still running when several views arrive is next given only the latest. An
+  // exception a callback throws is logged and dropped.
   virtual CallbackId OnChange(std::function<void(const ClusterViewPtr&)> callback) = 0;
   // After it returns the callback is not running and is never called again. Must not be called
   // from inside a callback (kFailedPrecondition there); unknown ids are ignored.
