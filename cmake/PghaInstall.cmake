@@ -51,7 +51,7 @@ install(FILES
     ${PROJECT_SOURCE_DIR}/examples/embed/Makefile
     ${PROJECT_SOURCE_DIR}/examples/embed/follow_cluster.cc
     ${PROJECT_SOURCE_DIR}/examples/embed/primary_writer.cc
-  DESTINATION ${CMAKE_INSTALL_DOCDIR}/../libpgha-dev/examples/embed COMPONENT dev)
+  DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/libpgha-dev/examples/embed COMPONENT dev)
 
 install(TARGETS pgha pghactl pgha-fencer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT daemon)
 install(FILES
@@ -59,8 +59,13 @@ install(FILES
     ${PROJECT_SOURCE_DIR}/packaging/systemd/pgha@.service
     ${PROJECT_SOURCE_DIR}/packaging/systemd/pgha-fencer@.service
   DESTINATION lib/systemd/system COMPONENT daemon)
+# Templates in the form of Debian's patroni package; copied into /etc/patroni by the
+# administrator, never by the package (see packaging/debian/postinst).
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/etc/dcs.yml ${PROJECT_SOURCE_DIR}/packaging/etc/config.yml.in
   DESTINATION ${CMAKE_INSTALL_DATADIR}/pgha/etc COMPONENT daemon)
+# /etc/patroni itself, empty, as Debian's patroni package has it (a directory two packages may
+# both ship). Only in the packages: `cmake --install` into a prefix leaves /etc alone.
+install(DIRECTORY DESTINATION /etc/patroni COMPONENT daemon EXCLUDE_FROM_ALL)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/examples/haproxy/haproxy.cfg
   DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT daemon)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs COMPONENT daemon)

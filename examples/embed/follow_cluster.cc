@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   // Called on the client's thread for the current view, then for every change.
   (*client)->OnChange([](const pgha::client::ClusterViewPtr& view) { PrintView(*view); });
   uint64_t seen = 0;
-  while (!stop_requested) seen = (*client)->WaitForNewerThan(seen, absl::Milliseconds(200))->sequence;
+  while (!stop_requested)
+    seen = (*client)->WaitForNewerThan(seen, absl::Milliseconds(200))->sequence;
   return 0;
 }

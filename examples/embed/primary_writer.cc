@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "pgha/backends/factory.h"
@@ -48,12 +49,27 @@ int main(int argc, char** argv) {
     std::cerr << "usage: primary_writer CONFIG ACK_FILE [INTERVAL_MS]\n";
     return 2;
   }
-  const absl::Duration interval = absl::Milliseconds(argc == 4 ? std::stoi(argv[3]) : 100);
+  int interval_ms = 100;
+  if (argc == 4 && (!absl::SimpleAtoi(argv[3], &interval_ms) || interval_ms < 0)) {
+    std::cerr << "INTERVAL_MS must be a number of milliseconds, not '" << argv[3] << "'\n";
+    return 2;
+  }
+  const absl::Duration interval = absl::Milliseconds(interval_ms);
   std::ofstream acks(argv[2], std::ios::app);
   if (!acks) {
     std::cerr << "cannot open " << argv[2] << "\n";
     return 1;
   }
+  // The primary the connection goes to, and whether the view has moved on from it. The
+  // callback only sets a flag: the writing thread owns the connection. Views arrive in order
+  // but may lag the connection: only a view newer than the one the connection was made from
+  // can say the primary moved. Declared before the client, so that they outlive its callback.
+  std::mutex connected_mu;
+  std::string connected_to;     // guarded by connected_mu
+  uint64_t connected_view = 0;  // guarded by connected_mu
+  std::string moved_because;    // guarded by connected_mu
+  std::atomic<bool> primary_moved{false};
+
   pgha::backends::RegisterBuiltinBackends();
   auto made = pgha::client::Client::FromConfigFile(argv[1]);
   if (!made.ok()) {
@@ -64,24 +80,16 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { stop_requested = true; });
   std::signal(SIGTERM, [](int) { stop_requested = true; });
 
-  // The primary the connection goes to, and whether the view has moved on from it. The
-  // callback only sets a flag: the writing thread owns the connection.
-  // Views arrive in order but may lag the connection: only a view newer than the one the
-  // connection was made from can say the primary moved.
-  std::string connected_to;
-  uint64_t connected_view = 0;
-  std::atomic<bool> primary_moved{false};
-  std::string moved_because;  // guarded by connected_mu
-  std::mutex connected_mu;
-  client->OnChange([&](const pgha::client::ClusterViewPtr& view) {
-    std::lock_guard<std::mutex> lock(connected_mu);
-    std::string now = view->primary ? view->primary->name : "";
-    if (!connected_to.empty() && view->sequence > connected_view && now != connected_to) {
-      moved_because = absl::StrCat("view ", view->sequence, ": primary '", now, "', leader '",
-                                   view->leader, "'");
-      primary_moved = true;
-    }
-  });
+  const pgha::client::Client::CallbackId watching =
+      client->OnChange([&](const pgha::client::ClusterViewPtr& view) {
+        std::lock_guard<std::mutex> lock(connected_mu);
+        std::string now = view->primary ? view->primary->name : "";
+        if (!connected_to.empty() && view->sequence > connected_view && now != connected_to) {
+          moved_because = absl::StrCat("view ", view->sequence, ": primary '", now, "', leader '",
+                                       view->leader, "'");
+          primary_moved = true;
+        }
+      });
 
   Connection conn;
   int64_t next_id = absl::ToUnixMicros(absl::Now());  // unique across restarts of the example
@@ -100,7 +108,10 @@ int main(int argc, char** argv) {
       auto view = client->WaitForPrimary(absl::Seconds(1));
       if (!view.ok()) continue;  // a failover is under way: wait for the next view
       auto conninfo = pgha::client::PrimaryConnInfo(**view, {.application_name = "primary_writer"});
-      if (!conninfo.ok()) continue;
+      if (!conninfo.ok()) {  // the primary publishes no usable address: wait for news
+        client->WaitForNewerThan((*view)->sequence, absl::Seconds(1));
+        continue;
+      }
       Connection attempt(PQconnectdb(conninfo->c_str()));
       std::string error;
       if (PQstatus(attempt.get()) != CONNECTION_OK ||
@@ -118,13 +129,22 @@ int main(int argc, char** argv) {
         connected_to = (*view)->primary->name;
         connected_view = (*view)->sequence;
         primary_moved = false;  // said of an earlier connection
+        // A view that moved the primary while we connected reached the callback before
+        // connected_to was set: look once more.
+        pgha::client::ClusterViewPtr now = client->Current();
+        if (now->sequence > connected_view &&
+            (!now->primary || now->primary->name != connected_to)) {
+          moved_because = absl::StrCat("view ", now->sequence, " while connecting");
+          primary_moved = true;
+        }
       }
       std::cout << "connected to " << connected_to << " (" << (*view)->primary->host << ":"
                 << (*view)->primary->port << ")" << std::endl;
     }
     std::string error;
     const int64_t id = next_id++;
-    if (Exec(conn.get(), absl::StrCat("INSERT INTO primary_writer (id) VALUES (", id, ")"), &error)) {
+    if (Exec(conn.get(), absl::StrCat("INSERT INTO primary_writer (id) VALUES (", id, ")"),
+             &error)) {
       acks << id << "\n" << std::flush;
       ++acknowledged;
       if (outage_since) {
@@ -144,6 +164,7 @@ int main(int argc, char** argv) {
     std::lock_guard<std::mutex> lock(connected_mu);
     connected_to.clear();
   }
+  (void)client->RemoveCallback(watching);
   std::cout << "acknowledged " << acknowledged << " writes, " << reconnects << " reconnects"
             << std::endl;
   return 0;

@@ -25,134 +25,211 @@ namespace {
 
 // The longest single wait on the backend: the watch itself is local (the backends keep their
 // watch stream, znode watches or blocking query in their own threads), so slicing it costs no
-// request and lets the destructor return promptly.
+// request and lets the destructor return within a slice (or a DCS call's retry_timeout, when
+// one is under way).
 constexpr absl::Duration kWaitSlice = absl::Milliseconds(250);
 constexpr absl::Duration kFirstRetry = absl::Seconds(1);
 constexpr absl::Duration kLongestRetry = absl::Seconds(8);
+// Longer waits are waits without a deadline: a deadline this far away would overflow the
+// standard clocks (absl::InfiniteDuration() converts to nanoseconds::max()).
+constexpr absl::Duration kForever = absl::Hours(24 * 365 * 100);
+
+template <typename Predicate>
+bool WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+               absl::Duration timeout, Predicate predicate) {
+  if (timeout >= kForever) {
+    cv.wait(lock, predicate);
+    return true;
+  }
+  return cv.wait_for(lock, absl::ToChronoNanoseconds(std::max(timeout, absl::ZeroDuration())),
+                     predicate);
+}
+
+struct Subscriber {
+  std::function<void(const ClusterViewPtr&)> callback;
+  uint64_t delivered = 0;  // the sequence of the last view it was given
+};
+
+// What the client object and its notifier thread share. The notifier holds it too, so that a
+// client destroyed from inside a callback (that is, on the notifier thread) can let the thread
+// finish on its own instead of joining itself.
+struct Shared {
+  std::mutex mu;
+  std::condition_variable view_cv;    // a view was published, or stopping
+  std::condition_variable notify_cv;  // a view or subscriber to deliver, a callback ended
+  ClusterViewPtr current;             // guarded by mu
+  bool first_read_done = false;       // guarded by mu
+  bool stopping = false;              // guarded by mu
+  std::map<Client::CallbackId, Subscriber> subscribers;  // guarded by mu
+  Client::CallbackId last_callback_id = 0;               // guarded by mu
+  Client::CallbackId running_callback = 0;               // guarded by mu; 0 when none runs
+  Client::CallbackId last_served = 0;                    // guarded by mu: round robin
+};
+
+// Hands each subscriber the latest view it has not seen, one callback at a time, taking the
+// subscribers in turn so that a slow one cannot starve the others.
+void NotifyLoop(std::shared_ptr<Shared> shared) {
+  Shared& s = *shared;
+  std::unique_lock<std::mutex> lock(s.mu);
+  auto pending = [&s](const auto& entry) { return entry.second.delivered < s.current->sequence; };
+  while (!s.stopping) {
+    auto next =
+        std::find_if(s.subscribers.upper_bound(s.last_served), s.subscribers.end(), pending);
+    if (next == s.subscribers.end())
+      next = std::find_if(s.subscribers.begin(), s.subscribers.end(), pending);
+    if (next == s.subscribers.end() || s.current->sequence == 0) {
+      s.notify_cv.wait(lock);
+      continue;
+    }
+    const Client::CallbackId id = next->first;
+    std::function<void(const ClusterViewPtr&)> callback = next->second.callback;
+    ClusterViewPtr view = s.current;
+    next->second.delivered = view->sequence;
+    s.running_callback = id;
+    s.last_served = id;
+    lock.unlock();
+    // The API promises no exception across it, in either direction: one thrown by a callback
+    // would end the notifier thread (and the process) instead of the caller's call.
+    try {
+      callback(view);
+    } catch (const std::exception& e) {
+      PGHA_LOG(ERROR) << "pgha client: an OnChange callback threw: " << e.what();
+    } catch (...) {
+      PGHA_LOG(ERROR) << "pgha client: an OnChange callback threw";
+    }
+    callback = nullptr;  // whatever it captured goes before RemoveCallback returns
+    lock.lock();
+    s.running_callback = 0;
+    s.notify_cv.notify_all();  // RemoveCallback may be waiting for this callback to end
+  }
+}
 
 class ClientImpl final : public Client {
  public:
   ClientImpl(std::unique_ptr<dcs::DcsBackend> backend, dcs::KeyLayout layout,
              const ClientOptions& options)
-      : dcs_(std::move(backend), std::move(layout)), options_(options) {
+      : dcs_(std::move(backend), std::move(layout)),
+        options_(options),
+        shared_(std::make_shared<Shared>()) {
     dcs_.SetTimeouts(absl::Seconds(30), options_.retry_timeout);
     auto empty = std::make_shared<ClusterView>();
     empty->scope = dcs_.layout().scope();
-    current_ = std::move(empty);
+    shared_->current = std::move(empty);
   }
 
   ~ClientImpl() override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      shared_->stopping = true;
     }
-    view_cv_.notify_all();
-    notify_cv_.notify_all();
+    shared_->view_cv.notify_all();
+    shared_->notify_cv.notify_all();
     if (watcher_.joinable()) watcher_.join();
-    if (notifier_.joinable()) notifier_.join();
+    if (notifier_.joinable()) {
+      // Destroyed from inside a callback: the notifier ends on its own once the callback
+      // returns (it holds the shared state and sees `stopping`).
+      if (notifier_.get_id() == std::this_thread::get_id()) {
+        notifier_.detach();
+      } else {
+        notifier_.join();
+      }
+    }
   }
 
   void Start() {
     watcher_ = std::thread([this] { WatchLoop(); });
-    notifier_ = std::thread([this] { NotifyLoop(); });
-    std::unique_lock<std::mutex> lock(mu_);
-    view_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.first_read_timeout),
-                      [this] { return first_read_done_ || stopping_; });
+    notifier_ = std::thread(NotifyLoop, shared_);
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    WaitUntil(shared_->view_cv, lock, options_.first_read_timeout,
+              [this] { return shared_->first_read_done || shared_->stopping; });
   }
 
   ClusterViewPtr Current() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return current_;
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    return shared_->current;
   }
 
   CallbackId OnChange(std::function<void(const ClusterViewPtr&)> callback) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    CallbackId id = ++last_callback_id_;
-    subscribers_[id] = Subscriber{std::move(callback), 0};
-    notify_cv_.notify_all();
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    CallbackId id = ++shared_->last_callback_id;
+    shared_->subscribers[id] = Subscriber{std::move(callback), 0};
+    shared_->notify_cv.notify_all();
     return id;
   }
 
   absl::Status RemoveCallback(CallbackId id) override {
-    std::unique_lock<std::mutex> lock(mu_);
     if (std::this_thread::get_id() == notifier_.get_id()) {
       return absl::FailedPreconditionError(
           "RemoveCallback called from a callback: it would wait for itself");
     }
-    subscribers_.erase(id);
-    notify_cv_.wait(lock, [&] { return running_callback_ != id; });
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    shared_->subscribers.erase(id);
+    shared_->notify_cv.wait(lock, [&] { return shared_->running_callback != id; });
     return absl::OkStatus();
   }
 
   absl::StatusOr<ClusterViewPtr> WaitForPrimary(absl::Duration timeout) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    bool found = view_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                                   [this] { return current_->primary.has_value() || stopping_; });
-    if (found && current_->primary) return current_;
-    const ClusterView& v = *current_;
-    std::string why = !v.dcs_reachable ? "the DCS cannot be read"
-                      : v.leader.empty()
-                          ? "nobody holds the leader lock"
-                          : absl::StrCat("'", v.leader, "' holds the lock but is not running as primary");
-    return absl::DeadlineExceededError(
-        absl::StrCat("no primary in cluster '", v.scope, "' within ", absl::FormatDuration(timeout),
-                     ": ", why));
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    bool found = WaitUntil(shared_->view_cv, lock, timeout, [this] {
+      return shared_->current->primary.has_value() || shared_->stopping;
+    });
+    if (found && shared_->current->primary) return shared_->current;
+    const ClusterView& v = *shared_->current;
+    std::string why =
+        !v.dcs_reachable ? "the DCS cannot be read"
+        : v.leader.empty()
+            ? "nobody holds the leader lock"
+            : absl::StrCat("'", v.leader, "' holds the lock but is not running as primary");
+    return absl::DeadlineExceededError(absl::StrCat("no primary in cluster '", v.scope, "' within ",
+                                                    absl::FormatDuration(timeout), ": ", why));
   }
 
   ClusterViewPtr WaitForNewerThan(uint64_t sequence, absl::Duration timeout) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    view_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                      [&] { return current_->sequence > sequence || stopping_; });
-    return current_;
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    WaitUntil(shared_->view_cv, lock, timeout,
+              [&] { return shared_->current->sequence > sequence || shared_->stopping; });
+    return shared_->current;
   }
 
  private:
-  struct Subscriber {
-    std::function<void(const ClusterViewPtr&)> callback;
-    uint64_t delivered = 0;  // the sequence of the last view it was given
-  };
-
   bool Stopping() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stopping_;
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    return shared_->stopping;
   }
 
   // Sleeps up to `d`; false when the client is stopping.
   bool Pause(absl::Duration d) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return !view_cv_.wait_for(lock, absl::ToChronoNanoseconds(d), [this] { return stopping_; });
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    return !WaitUntil(shared_->view_cv, lock, d, [this] { return shared_->stopping; });
   }
 
   // Publishes `view` when it says something new (or it is the first read).
   void Publish(ClusterView view) {
-    std::lock_guard<std::mutex> lock(mu_);
-    first_read_done_ = true;
-    if (current_->sequence > 0 && view.SameAs(*current_)) {
+    Shared& s = *shared_;
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.first_read_done = true;
+    if (s.current->sequence > 0 && view.SameAs(*s.current)) {
       // Same cluster; only refresh the time of the last successful read, which callers use to
       // judge how current the view is.
-      if (view.dcs_reachable && view.read_at != current_->read_at) {
-        auto refreshed = std::make_shared<ClusterView>(*current_);
+      if (view.dcs_reachable && view.read_at != s.current->read_at) {
+        auto refreshed = std::make_shared<ClusterView>(*s.current);
         refreshed->read_at = view.read_at;
-        current_ = std::move(refreshed);
+        s.current = std::move(refreshed);
       }
-      view_cv_.notify_all();
+      s.view_cv.notify_all();
       return;
     }
-    view.sequence = current_->sequence + 1;
-    current_ = std::make_shared<const ClusterView>(std::move(view));
-    view_cv_.notify_all();
-    notify_cv_.notify_all();
+    view.sequence = s.current->sequence + 1;
+    s.current = std::make_shared<const ClusterView>(std::move(view));
+    s.view_cv.notify_all();
+    s.notify_cv.notify_all();
   }
 
   void PublishUnreachable(const absl::Status& status) {
-    ClusterView view;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      view = *current_;
-    }
+    ClusterView view = *Current();
     if (view.dcs_reachable || view.sequence == 0) {
       PGHA_LOG(WARNING) << "pgha client: cannot read cluster '" << view.scope
-                         << "' from the DCS: " << status;
+                        << "' from the DCS: " << status;
     }
     view.dcs_reachable = false;
     Publish(std::move(view));
@@ -200,52 +277,9 @@ class ClientImpl final : public Client {
     }
   }
 
-  void NotifyLoop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      // The first subscriber (by id) that has not seen the current view.
-      auto pending = std::find_if(subscribers_.begin(), subscribers_.end(), [this](const auto& s) {
-        return s.second.delivered < current_->sequence;
-      });
-      if (stopping_) return;
-      if (pending == subscribers_.end() || current_->sequence == 0) {
-        notify_cv_.wait(lock);
-        continue;
-      }
-      CallbackId id = pending->first;
-      std::function<void(const ClusterViewPtr&)> callback = pending->second.callback;
-      ClusterViewPtr view = current_;
-      pending->second.delivered = view->sequence;
-      running_callback_ = id;
-      lock.unlock();
-      // The API promises no exception across it, in either direction: one thrown by a callback
-      // would end the notifier thread (and the process) instead of the caller's call.
-      try {
-        callback(view);
-      } catch (const std::exception& e) {
-        PGHA_LOG(ERROR) << "pgha client: an OnChange callback threw: " << e.what();
-      } catch (...) {
-        PGHA_LOG(ERROR) << "pgha client: an OnChange callback threw";
-      }
-      lock.lock();
-      running_callback_ = 0;
-      notify_cv_.notify_all();  // RemoveCallback may be waiting for this callback to end
-    }
-  }
-
-  dcs::Dcs dcs_;
+  dcs::Dcs dcs_;  // the watcher thread's
   const ClientOptions options_;
-
-  mutable std::mutex mu_;
-  std::condition_variable view_cv_;    // a view was published, or stopping
-  std::condition_variable notify_cv_;  // a view or subscriber to deliver, a callback ended
-  ClusterViewPtr current_;             // guarded by mu_
-  bool first_read_done_ = false;       // guarded by mu_
-  bool stopping_ = false;              // guarded by mu_
-  std::map<CallbackId, Subscriber> subscribers_;  // guarded by mu_
-  CallbackId last_callback_id_ = 0;    // guarded by mu_
-  CallbackId running_callback_ = 0;    // guarded by mu_; 0 when none runs
-
+  std::shared_ptr<Shared> shared_;
   std::thread watcher_;
   std::thread notifier_;
 };
@@ -298,9 +332,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::FromDcsUrl(const std::string& ur
                                                            const ClientOptions& options) {
   absl::StatusOr<config::DcsUrl> parsed = config::ParseDcsUrl(url);
   if (!parsed.ok()) return parsed.status();
-  dcs::BackendOptions backend_options{.ttl = absl::Seconds(30),
-                                      .retry_timeout = options.retry_timeout,
-                                      .scope = scope};
+  dcs::BackendOptions backend_options{
+      .ttl = absl::Seconds(30), .retry_timeout = options.retry_timeout, .scope = scope};
   absl::StatusOr<std::unique_ptr<dcs::DcsBackend>> backend =
       dcs::MakeBackend(config::ToDcsConfig(*parsed), backend_options);
   if (!backend.ok()) return backend.status();

@@ -29,7 +29,9 @@ MemberView ToMemberView(const dcs::ClusterState& state, const dcs::Member& m) {
   v.conn_url = m.conn_url;
   v.api_url = m.api_url;
   v.timeline = m.timeline;
-  if (!state.IsLeader(m.name)) v.lag_bytes = state.MemberLag(m);
+  // Without the leader's published position every replica would look 0 bytes behind, and a
+  // max_lag_bytes filter would let a far-behind one serve reads.
+  if (!state.IsLeader(m.name) && state.status.optime) v.lag_bytes = state.MemberLag(m);
   v.sync_standby = state.sync && state.sync->Contains(m.name);
   v.nofailover = m.NoFailover();
   v.noloadbalance = m.NoLoadBalance();
@@ -41,8 +43,8 @@ MemberView ToMemberView(const dcs::ClusterState& state, const dcs::Member& m) {
 
 auto Fields(const MemberView& m) {
   return std::tie(m.name, m.role, m.state, m.replication_state, m.host, m.port, m.conn_url,
-                  m.api_url, m.timeline, m.lag_bytes, m.sync_standby, m.nofailover,
-                  m.noloadbalance, m.tags);
+                  m.api_url, m.timeline, m.lag_bytes, m.sync_standby, m.nofailover, m.noloadbalance,
+                  m.tags);
 }
 
 }  // namespace

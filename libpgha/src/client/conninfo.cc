@@ -28,7 +28,9 @@ void Append(std::string* out, const std::string& key, const std::string& value) 
 
 bool Qualifies(const MemberView& m, const ReplicaPreference& preference) {
   // A former primary whose lock expired still says "primary" until its key expires too.
-  if (m.role != "replica" || m.state != "running" || m.noloadbalance || m.host.empty() || m.port <= 0) return false;
+  if (m.role != "replica" || m.state != "running" || m.noloadbalance || m.host.empty() ||
+      m.port <= 0)
+    return false;
   if (preference.max_lag_bytes && (!m.lag_bytes || *m.lag_bytes > *preference.max_lag_bytes)) {
     return false;
   }
@@ -60,9 +62,10 @@ absl::StatusOr<std::string> PrimaryConnInfo(const ClusterView& view,
                                             const ConnectionSettings& settings) {
   if (!view.primary) {
     return absl::UnavailableError(
-        view.leader.empty() ? "no primary: nobody holds the leader lock"
-                            : absl::StrCat("no primary yet: '", view.leader,
-                                           "' holds the leader lock but is not running as primary"));
+        view.leader.empty()
+            ? "no primary: nobody holds the leader lock"
+            : absl::StrCat("no primary yet: '", view.leader,
+                           "' holds the leader lock but is not running as primary"));
   }
   if (view.primary->host.empty() || view.primary->port <= 0) {
     return absl::UnavailableError(absl::StrCat("the primary '", view.primary->name,

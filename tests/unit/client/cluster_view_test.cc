@@ -1,10 +1,12 @@
 // The client's view of a snapshot and the connection strings made from it: who counts as the
 // primary, which replicas may serve reads, and how libpq values are quoted.
+#include "pgha/client/cluster_view.h"
+
 #include <catch2/catch.hpp>
 
-#include "pgha/client/cluster_view.h"
 #include "pgha/client/conninfo.h"
 #include "pgha/dcs/cluster_state.h"
+#include "pgha/dcs/codec.h"
 
 namespace pgha::client {
 namespace {
@@ -38,7 +40,8 @@ std::vector<std::string> Names(const std::vector<const MemberView*>& members) {
 TEST_CASE("the primary is the lock holder running as primary, nobody else") {
   SECTION("holder running as primary") {
     ClusterView v = BuildClusterView(
-        Cluster({MakeMember("a", "primary", 5432, 5000), MakeMember("b", "replica", 5433, 4000)}, "a"),
+        Cluster({MakeMember("a", "primary", 5432, 5000), MakeMember("b", "replica", 5433, 4000)},
+                "a"),
         absl::Now());
     REQUIRE(v.primary);
     CHECK(v.primary->name == "a");
@@ -48,7 +51,8 @@ TEST_CASE("the primary is the lock holder running as primary, nobody else") {
   }
   SECTION("a former primary whose lock expired is not the primary, and serves no reads") {
     ClusterView v = BuildClusterView(
-        Cluster({MakeMember("a", "primary", 5432), MakeMember("b", "replica", 5433)}, ""), absl::Now());
+        Cluster({MakeMember("a", "primary", 5432), MakeMember("b", "replica", 5433)}, ""),
+        absl::Now());
     CHECK_FALSE(v.primary);
     CHECK(v.leader.empty());
     CHECK(Names(ReadReplicas(v, {})) == std::vector<std::string>{"b"});
@@ -56,7 +60,8 @@ TEST_CASE("the primary is the lock holder running as primary, nobody else") {
   }
   SECTION("the new holder still promoting, or its PostgreSQL not running") {
     ClusterView promoting = BuildClusterView(
-        Cluster({MakeMember("a", "replica", 5432), MakeMember("b", "replica", 5433)}, "a"), absl::Now());
+        Cluster({MakeMember("a", "replica", 5432), MakeMember("b", "replica", 5433)}, "a"),
+        absl::Now());
     CHECK_FALSE(promoting.primary);
     CHECK(promoting.leader == "a");
     ClusterView stopped = BuildClusterView(
@@ -65,13 +70,37 @@ TEST_CASE("the primary is the lock holder running as primary, nobody else") {
   }
   SECTION("a standby cluster has a standby leader, never a primary") {
     dcs::ClusterState c = Cluster({MakeMember("a", "standby_leader", 5432)}, "a");
-    c.config = dcs::ClusterConfig{Json{{"standby_cluster", {{"host", "10.0.0.9"}, {"port", 5432}}}}, 1};
+    c.config =
+        dcs::ClusterConfig{Json{{"standby_cluster", {{"host", "10.0.0.9"}, {"port", 5432}}}}, 1};
     ClusterView v = BuildClusterView(c, absl::Now());
     CHECK_FALSE(v.primary);
     REQUIRE(v.standby_leader);
     CHECK(v.standby_leader->name == "a");
     CHECK(v.Find("a") == &*v.standby_leader);
   }
+}
+
+TEST_CASE("lag is unknown while the leader publishes no position, so no lag limit admits it") {
+  dcs::ClusterState c =
+      Cluster({MakeMember("a", "primary", 5432), MakeMember("b", "replica", 5433, 10)}, "a");
+  c.status.optime.reset();  // e.g. just after a failover, before the new leader writes /status
+  ClusterView v = BuildClusterView(c, absl::Now());
+  REQUIRE(v.replicas.size() == 1);
+  CHECK_FALSE(v.replicas[0].lag_bytes.has_value());
+  CHECK(ReadReplicas(v, {.max_lag_bytes = 1 << 20}).empty());
+  CHECK(ReadReplicas(v, {}).size() == 1);
+}
+
+TEST_CASE("Patroni 3's member key (role master) makes the lock holder the primary") {
+  auto member = dcs::DecodeMember(
+      "a",
+      R"({"conn_url": "postgres://10.0.0.1:5432/postgres", "api_url": "http://10.0.0.1:8008/patroni",)"
+      R"( "state": "running", "role": "master", "xlog_location": 5000, "timeline": 3})");
+  REQUIRE(member.ok());
+  ClusterView v = BuildClusterView(Cluster({*member}, "a"), absl::Now());
+  REQUIRE(v.primary);
+  CHECK(v.primary->host == "10.0.0.1");
+  CHECK(v.primary->timeline == 3);
 }
 
 TEST_CASE("views compare by content, not by when they were read") {
@@ -87,7 +116,7 @@ TEST_CASE("views compare by content, not by when they were read") {
 }
 
 TEST_CASE("replicas for reads: running replicas, lag, tags and noloadbalance") {
-  dcs::Member far = MakeMember("far", "replica", 5434, 1000);   // 4000 bytes behind
+  dcs::Member far = MakeMember("far", "replica", 5434, 1000);    // 4000 bytes behind
   dcs::Member near = MakeMember("near", "replica", 5433, 4900);  // 100 bytes behind
   dcs::Member hidden = MakeMember("hidden", "replica", 5435, 5000);
   hidden.tags = Json{{"noloadbalance", true}};
@@ -97,22 +126,27 @@ TEST_CASE("replicas for reads: running replicas, lag, tags and noloadbalance") {
   dcs::Member unknown = MakeMember("unknown", "replica", 5438);
   unknown.xlog_location.reset();
   ClusterView v = BuildClusterView(
-      Cluster({MakeMember("p", "primary", 5432, 5000), far, near, hidden, east, starting, unknown}, "p"),
+      Cluster({MakeMember("p", "primary", 5432, 5000), far, near, hidden, east, starting, unknown},
+              "p"),
       absl::Now());
 
   CHECK(Names(ReadReplicas(v, {})) == std::vector<std::string>{"near", "east", "far", "unknown"});
-  CHECK(Names(ReadReplicas(v, {.max_lag_bytes = 1000})) == std::vector<std::string>{"near", "east"});
+  CHECK(Names(ReadReplicas(v, {.max_lag_bytes = 1000})) ==
+        std::vector<std::string>{"near", "east"});
   CHECK(Names(ReadReplicas(v, {.tags = {{"zone", "east"}}})) == std::vector<std::string>{"east"});
-  CHECK(Names(ReadReplicas(v, {.tags = {{"nofailover", "true"}}})) == std::vector<std::string>{"east"});
+  CHECK(Names(ReadReplicas(v, {.tags = {{"nofailover", "true"}}})) ==
+        std::vector<std::string>{"east"});
   CHECK(Names(ReadReplicas(v, {.tags = {{"zone", "west"}}})).empty());
 
   auto best = ReplicaConnInfo(v, {}, {.dbname = "app"});
   REQUIRE(best.ok());
   CHECK(*best == "host='127.0.0.1' port='5433' dbname='app' connect_timeout='3'");
   CHECK_FALSE(ReplicaConnInfo(v, {.tags = {{"zone", "west"}}}, {}).ok());
-  auto fallback = ReplicaConnInfo(v, {.tags = {{"zone", "west"}}, .fall_back_to_primary = true}, {});
+  auto fallback =
+      ReplicaConnInfo(v, {.tags = {{"zone", "west"}}, .fall_back_to_primary = true}, {});
   REQUIRE(fallback.ok());
-  CHECK(*fallback == "host='127.0.0.1' port='5432' connect_timeout='3' target_session_attrs='read-write'");
+  CHECK(*fallback ==
+        "host='127.0.0.1' port='5432' connect_timeout='3' target_session_attrs='read-write'");
 }
 
 TEST_CASE("a tag holding bytes that are not UTF-8 is kept as text, never thrown on") {
@@ -128,8 +162,11 @@ TEST_CASE("connection string values are quoted for libpq") {
   MemberView m;
   m.host = "db1";
   m.port = 5432;
-  ConnectionSettings settings{.dbname = "my db", .user = "o'brien", .password = "back\\slash",
-                              .application_name = "", .connect_timeout_seconds = 0,
+  ConnectionSettings settings{.dbname = "my db",
+                              .user = "o'brien",
+                              .password = "back\\slash",
+                              .application_name = "",
+                              .connect_timeout_seconds = 0,
                               .extra = {{"sslmode", "verify-full"}}};
   CHECK(MemberConnInfo(m, settings) ==
         "host='db1' port='5432' dbname='my db' user='o\\'brien' password='back\\\\slash' "

@@ -24,8 +24,10 @@
 //    PrimaryConnInfo's target_session_attrs=read-write keeps libpq off a demoted node.
 //
 // Thread-safety: every method may be called from any thread. Callbacks run one at a time on the
-// client's notifier thread, in view order; a slow callback delays later callbacks, never the
-// watch. No exception crosses the API; errors are absl::Status.
+// client's notifier thread, in view order, each subscriber in turn; a slow callback delays
+// later callbacks, never the watch. The client may be destroyed from inside a callback. The
+// destructor returns within a DCS call's retry_timeout. No exception crosses the API; errors are
+// absl::Status.
 #ifndef PGHA_CLIENT_CLIENT_H_
 #define PGHA_CLIENT_CLIENT_H_
 
@@ -91,7 +93,9 @@ class Client {
   virtual absl::Status RemoveCallback(CallbackId id) = 0;
 
   // Blocks until the view has a primary (returns that view) or `timeout` passes
-  // (kDeadlineExceeded, naming what the last view showed).
+  // (kDeadlineExceeded, naming what the last view showed). While the DCS cannot be read it
+  // returns the last primary read, at once: check dcs_reachable and read_at when a stale answer
+  // matters. absl::InfiniteDuration() waits without a deadline.
   virtual absl::StatusOr<ClusterViewPtr> WaitForPrimary(absl::Duration timeout) = 0;
   // Blocks until a view newer than `sequence` is published, or `timeout` passes (returns the
   // current view either way).

@@ -34,7 +34,7 @@ struct MemberView {
   std::string api_url;   // the member's REST API
   std::optional<int> timeline;
   // Replicas: bytes behind the primary's last published position (the same figure as
-  // `pghactl list`); nullopt when the member publishes no position.
+  // `pghactl list`); nullopt when the member or the leader (the `status` key) publishes none.
   std::optional<int64_t> lag_bytes;
   bool sync_standby = false;  // listed as synchronous (or a quorum voter) in the `sync` key
   bool nofailover = false;

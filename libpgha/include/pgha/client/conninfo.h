@@ -45,7 +45,8 @@ absl::StatusOr<std::string> PrimaryConnInfo(const ClusterView& view,
                                             const ConnectionSettings& settings);
 
 // The replicas that may serve reads under `preference`, best first (least lag, then name):
-// running as replicas, not tagged noloadbalance, with a parsable address. Empty when none qualifies.
+// running as replicas, not tagged noloadbalance, with a parsable address. Empty when none
+// qualifies.
 std::vector<const MemberView*> ReadReplicas(const ClusterView& view,
                                             const ReplicaPreference& preference);
 

@@ -1,5 +1,6 @@
 // Small readers for validated documents: a value of the expected type or a default. Public so
 // that a DCS backend reads its section (Config::dcs.settings) the way libpgha reads the rest.
+// Installed for backend authors only: not a stable API across versions.
 //
 // Thread-safety: pure functions.
 #ifndef PGHA_CONFIG_JSON_READ_H_

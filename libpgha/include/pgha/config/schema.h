@@ -3,6 +3,7 @@
 // src/config/schema_tables.cc; a DCS backend builds the table of its section with the same
 // builders and registers it (pgha/config/dcs_sections.h), so that a file is checked with one
 // walk and one style of diagnostics (file:line:col, key path), whichever backends are linked.
+// Installed for backend authors only (namespace internal): not a stable API across versions.
 //
 // Thread-safety: specs are immutable once built and may be shared between threads; a Validator
 // is used by one thread.
