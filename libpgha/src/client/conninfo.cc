@@ -1,30 +1,14 @@
-// libpq keyword/value connection strings (PostgreSQL docs, "Connection Strings": a value is
-// quoted with single quotes; backslash and single quote are escaped with a backslash).
+// Connection strings for applications, from a ClusterView (quoting: pgha/base/conninfo.h).
 #include "pgha/client/conninfo.h"
 
 #include <algorithm>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "pgha/base/conninfo.h"
 
 namespace pgha::client {
 namespace {
-
-std::string Quote(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\\' || c == '\'') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
-void Append(std::string* out, const std::string& key, const std::string& value) {
-  if (value.empty()) return;
-  if (!out->empty()) out->push_back(' ');
-  absl::StrAppend(out, key, "=", Quote(value));
-}
 
 bool Qualifies(const MemberView& m, const ReplicaPreference& preference) {
   // A former primary whose lock expired still says "primary" until its key expires too.
@@ -45,16 +29,16 @@ bool Qualifies(const MemberView& m, const ReplicaPreference& preference) {
 
 std::string MemberConnInfo(const MemberView& member, const ConnectionSettings& settings) {
   std::string out;
-  Append(&out, "host", member.host);
-  Append(&out, "port", member.port > 0 ? std::to_string(member.port) : "");
-  Append(&out, "dbname", settings.dbname);
-  Append(&out, "user", settings.user);
-  Append(&out, "password", settings.password);
-  Append(&out, "application_name", settings.application_name);
+  AppendConnInfo(&out, "host", member.host);
+  AppendConnInfo(&out, "port", member.port > 0 ? std::to_string(member.port) : "");
+  AppendConnInfo(&out, "dbname", settings.dbname);
+  AppendConnInfo(&out, "user", settings.user);
+  AppendConnInfo(&out, "password", settings.password);
+  AppendConnInfo(&out, "application_name", settings.application_name);
   if (settings.connect_timeout_seconds > 0) {
-    Append(&out, "connect_timeout", std::to_string(settings.connect_timeout_seconds));
+    AppendConnInfo(&out, "connect_timeout", std::to_string(settings.connect_timeout_seconds));
   }
-  for (const auto& [key, value] : settings.extra) Append(&out, key, value);
+  for (const auto& [key, value] : settings.extra) AppendConnInfo(&out, key, value);
   return out;
 }
 

@@ -3,21 +3,12 @@
 #include <libpq-fe.h>
 
 #include "absl/strings/str_cat.h"
+#include "pgha/base/conninfo.h"
 #include "absl/strings/strip.h"
 #include "config_files.h"
 
 namespace pgha::pg {
 namespace {
-
-std::string Quote(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
 
 std::string Message(PGconn* conn) {
   return std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
@@ -27,11 +18,7 @@ std::string Message(PGconn* conn) {
 
 std::string BuildConnInfo(const ConnParams& params) {
   std::string out;
-  for (const auto& [key, value] : params) {
-    if (value.empty()) continue;
-    if (!out.empty()) out.push_back(' ');
-    absl::StrAppend(&out, key, "=", Quote(value));
-  }
+  for (const auto& [key, value] : params) AppendConnInfo(&out, key, value);
   return out;
 }
 
