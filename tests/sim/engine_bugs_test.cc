@@ -90,7 +90,8 @@ TEST_CASE("fixed engine bug: the leader race compares live positions with stale 
 
 // In synchronous mode RuleLeaderRace lets the candidate named in a switchover request promote
 // without SyncAllowsPromotion (`manual` skips it), whereas Patroni lets only the former leader and
-// /sync members race while a switchover is pending (patroni-spec §D.37, §L.77). A request can name
+// /sync members race while a switchover is pending (patroni/ha.py, is_failover_possible and
+// _is_healthiest_node). A request can name
 // a node that is not (or no longer) a synchronous standby: the REST check runs on the published
 // view (up to loop_wait old), the sync set changes afterwards, or a client writes the key itself
 // (as here). The named asynchronous replica then takes over without the acknowledged commits.
@@ -126,7 +127,7 @@ TEST_CASE("fixed engine bug: a switchover candidate that is no synchronous stand
 // In synchronous mode the former leader of a pending switchover stays out of the race while any
 // other member answers as a usable replica (RuleLeaderRace), even when none of them may promote
 // because `sync` does not list them: nobody takes the lock, for good. Patroni's former leader
-// retakes the lock when no other member is eligible (patroni-spec §L.77).
+// retakes the lock when no other member is eligible (patroni/ha.py, is_healthiest_node).
 TEST_CASE("fixed engine bug: a switchover request left behind keeps a synchronous cluster leaderless",
           "[engine-bug]") {
   QuietLogs();

@@ -1,5 +1,5 @@
-// The safety invariants of design.md §4, checked on a SimCluster after every event, with the
-// figures a case summary prints.
+// The safety invariants (docs/architecture.md lists where each is enforced), checked on a
+// SimCluster after every event, with the figures a case summary prints.
 //
 //   1. At most one writable primary (PostgreSQL running and out of recovery), and a writable
 //      primary always holds a valid leader lock (the leader key names it and its session has not
@@ -15,7 +15,7 @@
 //      With quorum commit a node on a newer timeline also counts as further, as in the race.
 //   3. In synchronous mode, every acknowledged commit is on the history of the node that is the
 //      writable primary with the lock.
-//   4. (design §4.3) No replica streams from the leader with a history that diverged from it.
+//   4. No replica streams from the leader with a history that diverged from it.
 //
 // Thread-safety: none.
 #ifndef PGHA_TESTS_SIM_INVARIANTS_H_

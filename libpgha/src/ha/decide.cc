@@ -107,7 +107,6 @@ bool RuleDcsUnreachable(Context& c) {
   }
   if (c.PgPrimary() && !c.Paused()) {
     c.Do(Demote{pg::StopMode::kFast});
-    c.decision.memory.demoted_for_dcs = true;
     c.decision.memory.rejoin_needed = true;
     c.Say("demoting self because DCS is not accessible and I was a leader");
   } else {

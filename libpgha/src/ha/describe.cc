@@ -37,7 +37,6 @@ struct Describer {
     return absl::StrCat("SetSyncStandbyNames(", a.value, ")");
   }
   std::string operator()(const SyncSlots& a) const { return absl::StrCat("SyncSlots(", a.slots.size(), ", drop ", a.drop.size(), ")"); }
-  std::string operator()(const Checkpoint&) const { return "Checkpoint"; }
   std::string operator()(const ArmWriteGuard& a) const {
     return a.failsafe_since ? "ArmWriteGuard(failsafe)" : "ArmWriteGuard";
   }

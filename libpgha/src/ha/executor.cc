@@ -105,7 +105,6 @@ absl::Status Executor::RunOne(const Action& action, const dcs::ClusterState& clu
           [&](const Follow& a) { return pg.Follow(a.upstream, pg_timeout); },
           [&](const SetSyncStandbyNames& a) { return pg.SetSynchronousStandbyNames(a.value); },
           [&](const SyncSlots& a) { return pg.SyncReplicationSlots(a.slots, a.drop); },
-          [&](const Checkpoint&) { return pg.Checkpoint(); },
           [&](const ArmWriteGuard& a) -> absl::Status {
             std::optional<absl::Time> since = a.failsafe_since;
             if (!since) since = local.lock_refreshed_at;

@@ -187,11 +187,6 @@ bool RuleLeaderRace(Context& c) {
     eligible = false;
     why_not = "I am not a synchronous standby";
   }
-  if (eligible && c.local.memory.pre_promote_backoff_until &&
-      c.local.now < *c.local.memory.pre_promote_backoff_until) {
-    eligible = false;
-    why_not = "backing off after a failed pre_promote";
-  }
   // A manual failover to this node is the operator's decision (it may lose data, as in Patroni);
   // everyone else must be as advanced as every reachable peer.
   if (eligible && !manual) eligible = IsHealthiest(c.cluster, c.local, c.config, true, &why_not);

@@ -2,9 +2,11 @@
 // settings. No I/O, no clock reads, no logging: everything it needs is in its arguments, so the
 // rules are tested as tables and simulated with many nodes.
 //
-// The rules follow Patroni's HA loop (reference/patroni-spec.md §2), tried in order; each is a
-// small named function documented in rules.cc. The executor runs the returned actions in order
-// and stops at the first failure; the next cycle decides again.
+// The rules follow Patroni's HA loop (patroni/ha.py's _run_cycle), tried in order; each is a
+// small named function in decide.cc, rules_race.cc, rules_leader.cc, rules_standby.cc or
+// sync_replication.cc, documented where it is defined. The executor (executor.h) runs the
+// returned actions in order and stops at the first failure; the next cycle decides again.
+// docs/architecture.md describes the loop around it.
 #ifndef PGHA_HA_DECIDE_H_
 #define PGHA_HA_DECIDE_H_
 

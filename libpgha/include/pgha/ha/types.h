@@ -113,11 +113,9 @@ struct Memory {
   bool rejoin_needed = false;       // we were primary or a rejoin failed: check divergence
   std::string rejoin_target;        // the leader of the rejoin task in flight
   std::optional<absl::Time> crash_restart_since;  // when we began restarting a crashed primary
-  std::optional<absl::Time> pre_promote_backoff_until;
   // A logical slot copy that could not be done (the slot's WAL is older than ours, the leader
   // did not answer) is tried again only after this: each try asks the leader.
   std::optional<absl::Time> slot_copy_not_before;
-  bool demoted_for_dcs = false;     // we stepped down because the DCS was unreachable
   // member_slots_ttl on the primary: each member slot and when its member was last seen with it.
   // Seeded from /status retain_slots once per timeline, i.e. when this node became primary.
   std::map<std::string, absl::Time> member_slot_seen;
@@ -128,9 +126,6 @@ struct Memory {
   std::optional<std::string> standby_names_seen;
   Lsn standby_names_changed_at = 0;
   std::set<std::string> caught_up_standbys;
-  int64_t last_status_optime = -1;  // what we last wrote to `status`
-  int last_history_timeline = 0;
-  std::string bootstrap_error;
 };
 
 // A restart or reinitialization asked for through the REST API (or a scheduled restart that
@@ -240,7 +235,6 @@ struct SyncSlots {
   std::vector<pg::DesiredSlot> slots;
   std::vector<std::string> drop;
 };
-struct Checkpoint {};
 // Arms the write guard (and the fencer, and the watchdog device) with the write deadline that
 // the lock refresh or acquisition just before it bought (write_deadline.h), or, in failsafe
 // mode, that every member's confirmation at `failsafe_since` bought. Never runs when that
@@ -257,14 +251,11 @@ struct Exit {  // a condition pgha must not run under (a foreign system identifi
 using Action = std::variant<AcquireLock, RefreshLock, ReleaseLock, CreateInitialize, SetInitialize,
                             CancelInitialize, WriteConfig, ClearFailover, WriteSync, DeleteSync,
                             WriteHistory, WriteStatus, WriteFailsafe, StartTask, Promote, Demote, Follow,
-                            SetSyncStandbyNames, SyncSlots, Checkpoint, ArmWriteGuard,
+                            SetSyncStandbyNames, SyncSlots, ArmWriteGuard,
                             DisarmWriteGuard, Exit>;
 
 // A readable one-line description of an action (logs and test failure messages).
 std::string Describe(const Action& action);
-
-// The role the node should publish after the actions ran.
-enum class Role { kUninitialized, kPrimary, kReplica, kDemoted, kStandbyLeader };
 
 struct Decision {
   std::vector<Action> actions;

@@ -2,7 +2,9 @@
 //
 // One ZooKeeper session per backend object, with session timeout `ttl`, holds this node's
 // session-bound keys as ephemeral znodes (its member key and, on the leader, the leader lock).
-// Versions are znode data versions; compare-and-set is a versioned set, create-if-absent a create.
+// Versions are the znode's mzxid (the zxid of its last write: unlike the data version it never
+// repeats when a key is deleted and re-created); compare-and-set checks it and writes with the
+// data version read alongside; create-if-absent is a create.
 // Watches set while reading wake WaitForChange.
 //
 // ZooKeeper's client library keeps a session alive by itself while the process runs. So that a
