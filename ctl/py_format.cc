@@ -1,5 +1,7 @@
 #include "ctl/py_format.h"
 
+#include "pgha/base/pycompat.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -49,43 +51,6 @@ long double AsLongDouble(const Json& v) {
 
 }  // namespace
 
-std::string PyFloatRepr(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  // The shortest %e form that reads back exactly: what Python's repr() picks.
-  char buf[64];
-  for (int precision = 0; precision < 17; ++precision) {
-    std::snprintf(buf, sizeof(buf), "%.*e", precision, value);
-    if (std::strtod(buf, nullptr) == value) break;
-  }
-  std::string text = buf;
-  auto e = text.find('e');
-  std::string mantissa = text.substr(0, e);
-  int exponent = std::atoi(text.c_str() + e + 1);
-  bool negative = !mantissa.empty() && mantissa[0] == '-';
-  if (negative) mantissa.erase(0, 1);
-  std::string digits;
-  for (char c : mantissa) {
-    if (c != '.') digits += c;
-  }
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  std::string out;
-  if (exponent < -4 || exponent >= 16) {
-    out = digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
-    out += absl::StrFormat("e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
-  } else if (exponent < 0) {
-    out = "0." + std::string(-exponent - 1, '0') + digits;
-  } else {
-    if (static_cast<int>(digits.size()) <= exponent + 1) {
-      out = digits + std::string(exponent + 1 - digits.size(), '0') + ".0";
-    } else {
-      out = digits.substr(0, exponent + 1) + "." + digits.substr(exponent + 1);
-    }
-  }
-  return negative ? "-" + out : out;
-}
-
 std::string PyRepr(const Json& value) {
   switch (value.type()) {
     case Json::value_t::string:
@@ -126,7 +91,7 @@ std::string PyStr(const Json& value) {
     case Json::value_t::number_unsigned:
       return absl::StrCat(value.get<uint64_t>());
     case Json::value_t::number_float:
-      return PyFloatRepr(value.get<double>());
+      return py::FloatRepr(value.get<double>());
     default:
       return PyRepr(value);
   }

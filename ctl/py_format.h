@@ -17,9 +17,6 @@ namespace pgha::ctl {
 std::string PyStr(const Json& value);
 // repr(value): strings quoted the way Python quotes them ('abc', "it's").
 std::string PyRepr(const Json& value);
-// repr(float): the shortest text that reads back as the same double, Python's layout
-// (3.0, 1e-05, 1e+16, inf, nan).
-std::string PyFloatRepr(double value);
 // value1 == value2 on the Python objects json.loads would build: dict key order does not matter,
 // 1 == 1.0 == True.
 bool PyEquals(const Json& a, const Json& b);

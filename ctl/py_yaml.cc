@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ctl/py_format.h"
+#include "pgha/base/pycompat.h"
 #include "ctl/py_yaml_scalar.h"
 
 namespace pgha::ctl {
@@ -45,7 +46,7 @@ Scalar MakeScalar(const Json& v) {
       } else if (d == -std::numeric_limits<double>::infinity()) {
         text = "-.inf";
       } else {
-        text = PyFloatRepr(d);  // already lower case
+        text = py::FloatRepr(d);  // already lower case
         if (text.find('.') == std::string::npos && text.find('e') != std::string::npos) {
           text.replace(text.find('e'), 1, ".0e");
         }

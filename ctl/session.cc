@@ -9,7 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "pgha/config/dcs_url.h"
 #include "ctl/errors.h"
-#include "pgha/api/json_format.h"
+#include "pgha/base/pycompat.h"
 #include "pgha/backends/factory.h"
 #include "pgha/base/log.h"
 
@@ -135,7 +135,7 @@ absl::StatusOr<api::HttpResponse> Session::Request(const dcs::Member& member,
   tls.keyfile = !ctl.keyfile.empty() ? ctl.keyfile : rest.keyfile;
   tls.keyfile_password = !ctl.keyfile_password.empty() ? ctl.keyfile_password : rest.keyfile_password;
   tls.insecure = ctl.insecure || insecure_;
-  return api::HttpRequest(method, url, body ? api::PyJsonDumps(*body) : std::string(), timeout,
+  return api::HttpRequest(method, url, body ? py::JsonDumps(*body) : std::string(), timeout,
                           auth, tls);
 }
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "ctl/py_format.h"
 #include "ctl/py_yaml.h"
-#include "pgha/api/json_format.h"
+#include "pgha/base/pycompat.h"
 
 namespace pgha::ctl {
 namespace {
@@ -122,7 +122,7 @@ std::string PrintOutput(Table table, const std::string& fmt, const std::string& 
       }
       elements.push_back(std::move(element));
     }
-    return (fmt == "json" ? api::PyJsonDumps(elements) : PyYamlDump(elements)) + "\n";
+    return (fmt == "json" ? py::JsonDumps(elements) : PyYamlDump(elements)) + "\n";
   }
   if (fmt != "pretty" && fmt != "tsv" && fmt != "topology") return "";
 

@@ -15,6 +15,8 @@ packages=(
   haproxy
   # test helpers: unprivileged user switching, network namespaces, process tools, TLS test certs
   util-linux iproute2 procps curl openssl
+  # the pycompat test compares with Python itself
+  python3 python3-yaml
   # the fault suite drops packets with nftables
   nftables
   # fuzz targets: clang with ASan/UBSan and libFuzzer (tests/fuzz)

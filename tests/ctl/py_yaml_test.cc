@@ -1,6 +1,7 @@
 // PyYamlDump against yaml.safe_dump(..., allow_unicode=True, width=200) output captured from
 // PyYAML 6.0 for the same data.
 #include "ctl/py_yaml.h"
+#include "pgha/base/pycompat.h"
 
 #include <catch2/catch.hpp>
 
@@ -69,15 +70,15 @@ TEST_CASE("flow style, as the Tags column uses in tsv and topology") {
 }
 
 TEST_CASE("Python's repr of floats and str of values") {
-  CHECK(PyFloatRepr(1.5) == "1.5");
-  CHECK(PyFloatRepr(3.0) == "3.0");
-  CHECK(PyFloatRepr(100.0) == "100.0");
-  CHECK(PyFloatRepr(0.0001) == "0.0001");
-  CHECK(PyFloatRepr(1e-05) == "1e-05");
-  CHECK(PyFloatRepr(1e16) == "1e+16");
-  CHECK(PyFloatRepr(123456789012345678.0) == "1.2345678901234568e+17");
-  CHECK(PyFloatRepr(0.1) == "0.1");
-  CHECK(PyFloatRepr(-2.5) == "-2.5");
+  CHECK(py::FloatRepr(1.5) == "1.5");
+  CHECK(py::FloatRepr(3.0) == "3.0");
+  CHECK(py::FloatRepr(100.0) == "100.0");
+  CHECK(py::FloatRepr(0.0001) == "0.0001");
+  CHECK(py::FloatRepr(1e-05) == "1e-05");
+  CHECK(py::FloatRepr(1e16) == "1e+16");
+  CHECK(py::FloatRepr(123456789012345678.0) == "1.2345678901234568e+17");
+  CHECK(py::FloatRepr(0.1) == "0.1");
+  CHECK(py::FloatRepr(-2.5) == "-2.5");
   CHECK(PyStr(Json(nullptr)) == "None");
   CHECK(PyStr(Json(true)) == "True");
   CHECK(PyStr(Json::parse(R"({"a": [1, "it's"]})")) == "{'a': [1, \"it's\"]}");

@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "pgha/api/json_format.h"
+#include "pgha/base/pycompat.h"
 #include "pgha/base/log.h"
 #include "pgha/dcs/codec.h"
 
@@ -14,7 +14,7 @@ namespace {
 Reply TextReply(int code, std::string body) { return Reply{code, std::move(body), "text/html"}; }
 
 Reply JsonReply(int code, const ::pgha::Json& body) {
-  return Reply{code, PyJsonDumps(body), "application/json"};
+  return Reply{code, py::JsonDumps(body), "application/json"};
 }
 
 Reply ErrorReply(int code, const std::string& reason) { return JsonReply(code, {{"error", reason}}); }
@@ -247,7 +247,7 @@ void Text(httplib::Response& res, int code, const std::string& body) {
 
 void Json(httplib::Response& res, int code, const ::pgha::Json& body, bool status_only) {
   res.status = code;
-  if (!status_only) res.set_content(PyJsonDumps(body), "application/json");
+  if (!status_only) res.set_content(py::JsonDumps(body), "application/json");
 }
 
 void JsonError(httplib::Response& res, int code, const std::string& reason) {

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "actions.h"
 #include "pgha/api/health.h"
-#include "pgha/api/json_format.h"
+#include "pgha/base/pycompat.h"
 #include "pgha/api/status_views.h"
 
 namespace pgha::api::internal {

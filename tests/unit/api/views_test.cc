@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "pgha/api/health.h"
-#include "pgha/api/json_format.h"
+#include "pgha/base/pycompat.h"
 #include "pgha/api/status_views.h"
 #include "pgha/dcs/codec.h"
 #include "reference_dump.h"
@@ -44,22 +44,22 @@ ha::NodeStatus Node(bool primary, bool holds_lock, dcs::ClusterStatePtr cluster)
 
 TEST_CASE("PyJsonDumps writes a byte that is not UTF-8 (a member name from the DCS) as U+FFFD") {
   // A lone surrogate escape would make the answer unreadable to strict JSON parsers.
-  CHECK(PyJsonDumps(Json(std::string("p\xff\xfeg2"))) == "\"p\\ufffd\\ufffdg2\"");
-  CHECK(PyJsonDumps(Json(std::string("a\xed\xa0\x80"))) == "\"a\\ufffd\\ufffd\\ufffd\"");
-  CHECK(PyJsonDumps(Json(std::string("\xf0\x9f\x98\x80"))) == "\"\\ud83d\\ude00\"");  // still paired
-  CHECK(PyJsonDumps(Json(std::string("truncated \xe2\x82"))) == "\"truncated \\ufffd\\ufffd\"");
+  CHECK(py::JsonDumps(Json(std::string("p\xff\xfeg2"))) == "\"p\\ufffd\\ufffdg2\"");
+  CHECK(py::JsonDumps(Json(std::string("a\xed\xa0\x80"))) == "\"a\\ufffd\\ufffd\\ufffd\"");
+  CHECK(py::JsonDumps(Json(std::string("\xf0\x9f\x98\x80"))) == "\"\\ud83d\\ude00\"");  // still paired
+  CHECK(py::JsonDumps(Json(std::string("truncated \xe2\x82"))) == "\"truncated \\ufffd\\ufffd\"");
 }
 
 TEST_CASE("PyJsonDumps writes what Python's json.dumps writes") {
   Json v = {{"a", 1}, {"b", Json::array({"x", nullptr, true, 1.5})}, {"c", "é\"\n"}};
-  CHECK(PyJsonDumps(v) == "{\"a\": 1, \"b\": [\"x\", null, true, 1.5], \"c\": \"\\u00e9\\\"\\n\"}");
-  CHECK(PyJsonDumps(Json::object()) == "{}");
-  CHECK(PyJsonDumps(Json(2.0)) == "2.0");
+  CHECK(py::JsonDumps(v) == "{\"a\": 1, \"b\": [\"x\", null, true, 1.5], \"c\": \"\\u00e9\\\"\\n\"}");
+  CHECK(py::JsonDumps(Json::object()) == "{}");
+  CHECK(py::JsonDumps(Json(2.0)) == "2.0");
 }
 
 TEST_CASE("GET /patroni on a replica has Patroni 3.0.2's fields in Patroni's order") {
   auto cluster = ReferenceCluster(2);
-  std::string body = PyJsonDumps(PatroniStatus(Node(false, false, cluster)));
+  std::string body = py::JsonDumps(PatroniStatus(Node(false, false, cluster)));
   CHECK(body ==
         "{\"state\": \"running\", \"postmaster_start_time\": \"2026-11-22 03:06:14.966669+00:00\", "
         "\"role\": \"replica\", \"server_version\": 150020, \"xlog\": {\"received_location\": 67289048, "
@@ -102,14 +102,14 @@ TEST_CASE("GET /patroni answers with the positions of a query made now") {
 
 TEST_CASE("GET /cluster reproduces Patroni 3.0.2's answer for the same DCS content") {
   auto cluster = ReferenceCluster(2);
-  CHECK(PyJsonDumps(ClusterView(*cluster)) ==
+  CHECK(py::JsonDumps(ClusterView(*cluster)) ==
         "{\"members\": [{\"name\": \"pg1\", \"role\": \"leader\", \"state\": \"running\", \"api_url\": "
         "\"http://127.0.0.1:28008/patroni\", \"host\": \"127.0.0.1\", \"port\": 25432, \"timeline\": 3}, "
         "{\"name\": \"pg2\", \"role\": \"replica\", \"state\": \"running\", \"api_url\": "
         "\"http://127.0.0.1:28009/patroni\", \"host\": \"127.0.0.1\", \"port\": 25433, \"timeline\": 3, \"lag\": 0}, "
         "{\"name\": \"pg3\", \"role\": \"replica\", \"state\": \"running\", \"api_url\": "
         "\"http://127.0.0.1:28010/patroni\", \"host\": \"127.0.0.1\", \"port\": 25434, \"timeline\": 3, \"lag\": 0}]}");
-  CHECK(PyJsonDumps(HistoryView(*cluster)) ==
+  CHECK(py::JsonDumps(HistoryView(*cluster)) ==
         "[[1, 67286152, \"no recovery target specified\", \"2026-11-22T03:06:40.011036+00:00\", \"pg3\"], "
         "[2, 67286960, \"no recovery target specified\", \"2026-11-22T03:06:57.255036+00:00\", \"pg1\"]]");
   auto scheduled = ReferenceCluster(3);

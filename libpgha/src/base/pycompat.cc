@@ -1,12 +1,16 @@
-#include "pgha/api/json_format.h"
+// Python's float repr and json.dumps (pycompat.h).
+#include "pgha/base/pycompat.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
+#include "absl/strings/str_format.h"
 #include "pgha/base/utf8.h"
 
-namespace pgha::api {
+namespace pgha::py {
 namespace {
+
 
 void AppendString(const std::string& s, std::string* out) {
   out->push_back('"');
@@ -37,7 +41,8 @@ void AppendString(const std::string& s, std::string* out) {
       default:
         break;
     }
-    if (c < 0x20) {
+    // Python escapes everything outside ' '..'~' (its ESCAPE_ASCII), DEL included.
+    if (c < 0x20 || c == 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
       *out += buf;
@@ -87,10 +92,7 @@ void Dump(const Json& v, std::string* out) {
       } else if (std::isinf(d)) {
         *out += d > 0 ? "Infinity" : "-Infinity";
       } else {
-        // Python's repr: shortest round-trip form, always with a '.' or exponent.
-        std::string s = v.dump();
-        if (s.find_first_of(".eE") == std::string::npos) s += ".0";
-        *out += s;
+        *out += FloatRepr(d);
       }
       break;
     }
@@ -128,10 +130,47 @@ void Dump(const Json& v, std::string* out) {
 
 }  // namespace
 
-std::string PyJsonDumps(const Json& value) {
+std::string FloatRepr(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // The shortest %e form that reads back exactly: what Python's repr() picks.
+  char buf[64];
+  for (int precision = 0; precision < 17; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*e", precision, value);
+    if (std::strtod(buf, nullptr) == value) break;
+  }
+  std::string text = buf;
+  auto e = text.find('e');
+  std::string mantissa = text.substr(0, e);
+  int exponent = std::atoi(text.c_str() + e + 1);
+  bool negative = !mantissa.empty() && mantissa[0] == '-';
+  if (negative) mantissa.erase(0, 1);
+  std::string digits;
+  for (char c : mantissa) {
+    if (c != '.') digits += c;
+  }
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  std::string out;
+  if (exponent < -4 || exponent >= 16) {
+    out = digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    out += absl::StrFormat("e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+  } else if (exponent < 0) {
+    out = "0." + std::string(-exponent - 1, '0') + digits;
+  } else {
+    if (static_cast<int>(digits.size()) <= exponent + 1) {
+      out = digits + std::string(exponent + 1 - digits.size(), '0') + ".0";
+    } else {
+      out = digits.substr(0, exponent + 1) + "." + digits.substr(exponent + 1);
+    }
+  }
+  return negative ? "-" + out : out;
+}
+
+std::string JsonDumps(const Json& value) {
   std::string out;
   Dump(value, &out);
   return out;
 }
 
-}  // namespace pgha::api
+}  // namespace pgha::py
