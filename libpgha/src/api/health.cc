@@ -2,7 +2,6 @@
 
 #include <limits>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "pgha/base/lsn.h"
 
@@ -95,8 +94,7 @@ int HealthStatusCode(const std::string& raw_path, const QueryParams& query, cons
       std::string tag = key.substr(4);
       if (!s.tags.is_object() || !s.tags.contains(tag)) return 503;
       const Json& v = s.tags[tag];
-      std::string text = v.is_string() ? v.get<std::string>() : absl::AsciiStrToLower(v.dump());
-      if (text != value) return 503;
+      if (dcs::TagText(v) != value) return 503;
     }
   }
   return code;

@@ -4,19 +4,10 @@
 #include <algorithm>
 #include <tuple>
 
-#include "absl/strings/ascii.h"
 #include "pgha/dcs/cluster_state.h"
 
 namespace pgha::client {
 namespace {
-
-// A tag's value came from the DCS: a list or map in it may hold bytes that are not UTF-8, which
-// must not make dump() throw on the client's thread.
-std::string TagText(const Json& value) {
-  return value.is_string()
-             ? value.get<std::string>()
-             : absl::AsciiStrToLower(value.dump(-1, ' ', false, Json::error_handler_t::replace));
-}
 
 MemberView ToMemberView(const dcs::ClusterState& state, const dcs::Member& m) {
   MemberView v;
@@ -36,7 +27,7 @@ MemberView ToMemberView(const dcs::ClusterState& state, const dcs::Member& m) {
   v.nofailover = m.NoFailover();
   v.noloadbalance = m.NoLoadBalance();
   if (m.tags.is_object()) {
-    for (auto it = m.tags.begin(); it != m.tags.end(); ++it) v.tags[it.key()] = TagText(it.value());
+    for (auto it = m.tags.begin(); it != m.tags.end(); ++it) v.tags[it.key()] = dcs::TagText(it.value());
   }
   return v;
 }

@@ -101,6 +101,12 @@ bool SyncState::LeaderIs(const std::string& name) const {
   return absl::EqualsIgnoreCase(leader, name);
 }
 
+std::string TagText(const Json& value) {
+  return value.is_string()
+             ? value.get<std::string>()
+             : absl::AsciiStrToLower(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
 std::optional<int64_t> ClusterState::MemberLag(const Member& member) const {
   if (!member.xlog_location) return std::nullopt;
   int64_t leader = static_cast<int64_t>(LastLeaderOptime());

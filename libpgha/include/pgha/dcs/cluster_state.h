@@ -62,6 +62,11 @@ struct Member {
   int Port() const;
 };
 
+// A tag's value as text, the way a ?tag_<name>=<value> health check and pgha::client compare
+// it: strings as they are, other values as lower-case JSON ("true", "1"). Never throws (a list
+// holding bytes that are not UTF-8 gets U+FFFD).
+std::string TagText(const Json& value);
+
 // The leader lock: the `leader` key, bound to its holder's session.
 struct Leader {
   std::string name;
