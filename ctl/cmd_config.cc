@@ -17,7 +17,6 @@
 #include "ctl/config_edit.h"
 #include "ctl/errors.h"
 #include "ctl/py_format.h"
-#include "ctl/py_yaml.h"
 #include "ctl/unified_diff.h"
 #include "pgha/base/process_runner.h"
 
@@ -120,7 +119,7 @@ absl::Status Run(Session& s, const Options& o) {
   if (!c.ok()) return c.status();
   Json original = c->state->config ? c->state->config->data : Json::object();
   dcs::Version version = c->state->config ? c->state->config->version : dcs::kNoVersion;
-  std::string before = PyYamlDump(original);
+  std::string before = CtlYaml(original);
 
   bool changes_given = false;
   Json changed = original;
@@ -146,7 +145,7 @@ absl::Status Run(Session& s, const Options& o) {
     changes_given = true;
   }
   if (changes_given) {
-    after = PyYamlDump(changed);
+    after = CtlYaml(changed);
   } else {
     auto edited = InvokeEditor(before, c->name);
     if (!edited.ok()) return edited.status();

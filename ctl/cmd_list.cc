@@ -9,7 +9,7 @@
 #include "ctl/member_select.h"
 #include "ctl/members_view.h"
 #include "ctl/py_format.h"
-#include "ctl/py_yaml.h"
+#include "pgha/base/pycompat.h"
 #include "ctl/table.h"
 #include "ctl/time_format.h"
 #include "pgha/base/version.h"
@@ -87,7 +87,7 @@ absl::Status RunVersion(Session& s, const std::string& cluster_name,
         data["server_version"].get<int64_t>() != 0) {
       pg = " PostgreSQL " + FormatPgVersion(data["server_version"].get<int64_t>());
     }
-    s.out() << m.name << ": Patroni " << PyStr(version) << pg << "\n";
+    s.out() << m.name << ": Patroni " << py::Str(version) << pg << "\n";
   }
   return absl::OkStatus();
 }
@@ -154,7 +154,7 @@ void AddListCommands(CLI::App& app, CommandTable& table) {
       auto c = LoadCluster(s, *name);
       if (!c.ok()) return c.status();
       Json data = c->state->config ? c->state->config->data : Json::object();
-      s.out() << PyYamlDump(data) << "\n";  // click.echo adds a newline to the YAML's own
+      s.out() << CtlYaml(data) << "\n";  // click.echo adds a newline to the YAML's own
       return absl::OkStatus();
     });
   }

@@ -12,6 +12,7 @@
 #include "ctl/errors.h"
 #include "ctl/member_select.h"
 #include "ctl/py_format.h"
+#include "pgha/base/pycompat.h"
 #include "ctl/time_format.h"
 
 namespace pgha::ctl {
@@ -63,7 +64,7 @@ absl::Status Run(Session& s, std::string action, const Options& o) {
   if (!candidate && !o.force) {
     Json list = Json::array();
     for (const auto& n : candidates) list.push_back(n);
-    auto answer = s.prompter().Prompt("Candidate " + PyRepr(list), "");
+    auto answer = s.prompter().Prompt("Candidate " + py::Repr(list), "");
     if (!answer.ok()) return answer.status();
     candidate = *answer;
   }

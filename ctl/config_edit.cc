@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ctl/py_format.h"
+#include "pgha/base/pycompat.h"
 #include "pgha/config/document.h"
 
 namespace pgha::ctl {
@@ -99,7 +100,7 @@ void PatchConfig(Json* config, const Json& patch) {
         } else {
           current = value;
         }
-      } else if (PyStr(current) != PyStr(value)) {
+      } else if (py::Str(current) != py::Str(value)) {
         current = value;
       }
     } else {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "ctl/py_format.h"
+#include "pgha/base/pycompat.h"
 #include "ctl/time_format.h"
 #include "pgha/api/status_views.h"
 #include "pgha/dcs/codec.h"
@@ -104,7 +105,7 @@ Table MembersTable(const dcs::ClusterState& cluster, const std::string& name, bo
     cells["cluster"] = name;
     cells["member"] = m.value("name", Json(""));
     std::string host = JsonString(m, "host");
-    if (append_port && !host.empty() && m.contains("port")) host += ":" + PyStr(m["port"]);
+    if (append_port && !host.empty() && m.contains("port")) host += ":" + py::Str(m["port"]);
     cells["host"] = host;
     cells["role"] = PyTitle(absl::StrReplaceAll(JsonString(m, "role"), {{"_", " "}}));
     cells["state"] = m.value("state", Json(""));
@@ -117,9 +118,9 @@ Table MembersTable(const dcs::ClusterState& cluster, const std::string& name, bo
     if (m.contains("scheduled_restart")) {
       const Json& restart = m["scheduled_restart"];
       std::string value =
-          restart.is_object() ? PyStr(restart.value("schedule", Json(""))) : PyStr(restart);
+          restart.is_object() ? py::Str(restart.value("schedule", Json(""))) : py::Str(restart);
       if (restart.is_object() && restart.contains("postgres_version")) {
-        absl::StrAppend(&value, " if version < ", PyStr(restart["postgres_version"]));
+        absl::StrAppend(&value, " if version < ", py::Str(restart["postgres_version"]));
       }
       cells["scheduled_restart"] = value;
     }

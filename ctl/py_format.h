@@ -1,6 +1,6 @@
-// How patronictl's Python turns values into text. pghactl's output must match patronictl byte for
-// byte, and patronictl prints values with Python's str()/repr(), compares them with Python's ==
-// and rounds with Python's round(). These helpers reproduce exactly those rules for JSON values.
+// How patronictl's Python compares, rounds and capitalizes values, and the YAML it prints.
+// pghactl's output must match patronictl byte for byte; str(), repr(), json.dumps and
+// yaml.safe_dump themselves are the pycompat module's (pgha/base/pycompat.h).
 //
 // Thread-safety: pure functions.
 #ifndef PGHA_CTL_PY_FORMAT_H_
@@ -10,13 +10,16 @@
 #include <string>
 
 #include "pgha/base/json.h"
+#include "pgha/base/pycompat_yaml.h"
 
 namespace pgha::ctl {
 
-// str(value): strings as they are, None, True/False, ints, floats as repr(), containers as repr().
-std::string PyStr(const Json& value);
-// repr(value): strings quoted the way Python quotes them ('abc', "it's").
-std::string PyRepr(const Json& value);
+// patronictl's format_config_for_editing and its other YAML output:
+// yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True, width=200).
+inline std::string CtlYaml(const Json& value, bool flow = false) {
+  return py::YamlDump(value, {.flow = flow, .width = 200});
+}
+
 // value1 == value2 on the Python objects json.loads would build: dict key order does not matter,
 // 1 == 1.0 == True.
 bool PyEquals(const Json& a, const Json& b);

@@ -6,31 +6,19 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ctl/py_format.h"
-#include "ctl/py_yaml.h"
 #include "pgha/base/pycompat.h"
+#include "pgha/base/utf8.h"
 
 namespace pgha::ctl {
 namespace {
 
 // Characters, not bytes: prettytable measures text in characters.
-size_t Width(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
+size_t Width(const std::string& s) { return DecodeUtf8(s).size(); }
 
 // The first `n` characters of a UTF-8 string.
 std::string Prefix(const std::string& s, size_t n) {
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (chars == n) return s.substr(0, i);
-      ++chars;
-    }
-  }
-  return s;
+  std::u32string chars = DecodeUtf8(s);
+  return chars.size() <= n ? s : EncodeUtf8(std::u32string_view(chars).substr(0, n));
 }
 
 std::string Justify(const std::string& text, size_t width, char align) {
@@ -118,11 +106,11 @@ std::string PrintOutput(Table table, const std::string& fmt, const std::string& 
     for (const auto& row : table.rows) {
       Json element = Json::object();
       for (size_t i = 0; i < row.size() && i < table.columns.size(); ++i) {
-        if (table.title.empty() || !PyStr(row[i]).empty()) element[table.columns[i]] = row[i];
+        if (table.title.empty() || !py::Str(row[i]).empty()) element[table.columns[i]] = row[i];
       }
       elements.push_back(std::move(element));
     }
-    return (fmt == "json" ? py::JsonDumps(elements) : PyYamlDump(elements)) + "\n";
+    return (fmt == "json" ? py::JsonDumps(elements) : CtlYaml(elements)) + "\n";
   }
   if (fmt != "pretty" && fmt != "tsv" && fmt != "topology") return "";
 
@@ -133,7 +121,7 @@ std::string PrintOutput(Table table, const std::string& fmt, const std::string& 
     size_t i = tags - table.columns.begin();
     for (auto& row : table.rows) {
       if (i < row.size() && PyTruthy(row[i])) {
-        std::string yaml = PyYamlDump(row[i], fmt != "pretty");
+        std::string yaml = CtlYaml(row[i], fmt != "pretty");
         row[i] = std::string(absl::StripAsciiWhitespace(yaml));
       }
     }
@@ -148,7 +136,7 @@ std::string PrintOutput(Table table, const std::string& fmt, const std::string& 
   std::vector<std::vector<std::string>> text_rows;
   for (const auto& row : table.rows) {
     std::vector<std::string> cells;
-    for (const auto& cell : row) cells.push_back(PyStr(cell));
+    for (const auto& cell : row) cells.push_back(py::Str(cell));
     text_rows.push_back(std::move(cells));
   }
   if (fmt == "tsv") {

@@ -1,7 +1,6 @@
-// Timestamps as patronictl reads and prints them: --scheduled values (dateutil's lenient
-// parsing of ISO-like text, naive times taken as local time), datetime.isoformat() for what
-// goes to the REST API and the DCS, and the "2026-11-22 03:07:27.91683" stamps in front of
-// messages.
+// Timestamps as patronictl reads and prints them: --scheduled values (naive times taken as
+// local time), and the "2026-11-22 03:07:27.91683" stamps in front of messages. The Python
+// rules themselves (dateutil, isoformat) are pgha/base/pycompat_time.h.
 //
 // Thread-safety: pure functions (the time zone and "now" are arguments).
 #ifndef PGHA_CTL_TIME_FORMAT_H_
@@ -21,7 +20,8 @@ struct ScheduledTime {
 };
 
 // "2026-11-22T04:07", "2026-11-22 04:07:27.5+02:00", "2026-11-22T04:07:27Z", "04:07" (today),
-// "2026-11-22" (midnight). kInvalidArgument otherwise.
+// "2026-11-22" (midnight): dateutil's reading of the ISO 8601 forms (py::ParseDateutil).
+// kInvalidArgument otherwise.
 absl::StatusOr<ScheduledTime> ParseUserTimestamp(const std::string& text, absl::Time now,
                                                  absl::TimeZone local);
 
@@ -30,11 +30,8 @@ absl::StatusOr<ScheduledTime> ParseUserTimestamp(const std::string& text, absl::
 absl::StatusOr<std::optional<ScheduledTime>> ParseScheduled(const std::string& text, absl::Time now,
                                                             absl::TimeZone local);
 
-// datetime.isoformat() of an aware time: 2026-11-22T04:07:27+00:00, microseconds only if set.
-std::string PyIsoFormat(absl::Time t, absl::TimeZone tz);
-
 // A timestamp read from the DCS, printed as Patroni prints the parsed value (isoformat);
-// text that does not parse is returned as it is.
+// text that does not parse as an aware time is returned as it is.
 std::string NormalizeIsoTimestamp(const std::string& text);
 
 // patronictl's timestamp(precision): local "%Y-%m-%d %H:%M:%S.%f" cut to `precision`-1

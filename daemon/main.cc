@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "pgha/backends/factory.h"
+#include "pgha/base/pycompat_yaml.h"
 #include "pgha/base/version.h"
 #include "pgha/config/document.h"
 #include "pgha/config/loader.h"
@@ -27,6 +28,10 @@ int Report(const pgha::config::LoadResult& result) {
   }
   return result.ok() ? 0 : 1;
 }
+
+// What `patroni --validate-config --print` writes: yaml.safe_dump(config,
+// default_flow_style=False, allow_unicode=True).
+std::string PrintedYaml(const pgha::Json& config) { return pgha::py::YamlDump(config); }
 
 }  // namespace
 
@@ -58,7 +63,7 @@ int main(int argc, char** argv) {
   if ((validate || print) && dynamic) {
     auto result = pgha::config::LoadDynamicConfigFile(config_path);
     for (const auto& d : result.diagnostics.Sorted()) std::cerr << d.ToString() << "\n";
-    if (print && result.ok()) std::cout << pgha::config::ToYaml(result.document.root);
+    if (print && result.ok()) std::cout << PrintedYaml(result.document.root);
     return result.ok() ? 0 : 1;
   }
   if (validate || print) {
@@ -74,7 +79,7 @@ int main(int argc, char** argv) {
     }
     int code = Report(result);
     if (print && result.ok()) {
-      std::cout << pgha::config::ToYaml(pgha::config::MaskSecrets(result.document.root));
+      std::cout << PrintedYaml(pgha::config::MaskSecrets(result.document.root));
     }
     return code;
   }

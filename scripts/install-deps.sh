@@ -16,7 +16,7 @@ packages=(
   # test helpers: unprivileged user switching, network namespaces, process tools, TLS test certs
   util-linux iproute2 procps curl openssl
   # the pycompat test compares with Python itself
-  python3 python3-yaml
+  python3 python3-yaml python3-dateutil
   # the fault suite drops packets with nftables
   nftables
   # fuzz targets: clang with ASan/UBSan and libFuzzer (tests/fuzz)

@@ -10,6 +10,7 @@
 #include "pgha/backends/consul.h"
 #include "pgha/base/json.h"
 #include "pgha/base/log.h"
+#include "pgha/base/utf8.h"
 #include "pgha/base/status_macros.h"
 
 namespace pgha::backends {
@@ -146,21 +147,15 @@ class Registrar final : public ConsulServiceRegistrar {
 
 std::string ConsulServiceName(const std::string& scope) {
   std::string out;
-  for (size_t i = 0; i < scope.size() && out.size() < 230; ++i) {
-    unsigned char c = static_cast<unsigned char>(absl::ascii_tolower(scope[i]));
+  for (char32_t cp : DecodeUtf8(scope)) {
+    if (out.size() >= 230) break;
+    char32_t c = cp < 0x80 ? static_cast<char32_t>(absl::ascii_tolower(static_cast<char>(cp))) : cp;
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
       out.push_back(static_cast<char>(c));
     } else if (c == '.' || c == ' ' || c == '_') {
       out.push_back('-');
     } else {
-      // Patroni writes 'u' and the code point in decimal; decode UTF-8 to get it.
-      uint32_t cp = c;
-      int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-      if (extra > 0) cp = c & (0x3F >> extra);
-      for (int k = 0; k < extra && i + 1 < scope.size(); ++k) {
-        cp = (cp << 6) | (static_cast<unsigned char>(scope[++i]) & 0x3F);
-      }
-      out += absl::StrFormat("u%04d", cp);
+      out += absl::StrFormat("u%04d", static_cast<uint32_t>(c));  // Patroni: the code point in decimal
     }
   }
   return out.substr(0, 230);

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "ctl/config_edit.h"
-#include "ctl/py_yaml.h"
+#include "ctl/py_format.h"
 #include "ctl/table.h"
 #include "ctl/unified_diff.h"
 #include "pgha/dcs/codec.h"
@@ -97,7 +97,7 @@ TEST_CASE("history right-aligns TL and LSN") {
 
 TEST_CASE("show-config prints the dynamic configuration as sorted YAML") {
   // click.echo adds a newline after the YAML's own; the capture stripped it.
-  CHECK(PyYamlDump(State(2).config->data) + "\n" == Sample("show-config") + "\n");
+  CHECK(CtlYaml(State(2).config->data) + "\n" == Sample("show-config") + "\n");
 }
 
 TEST_CASE("edit-config --set shows patronictl's unified diff") {
@@ -105,16 +105,16 @@ TEST_CASE("edit-config --set shows patronictl's unified diff") {
   auto after = ApplyConfigChanges(before, {"synchronous_mode=true"});
   REQUIRE(after.ok());
   std::string expected = Sample("edit-config --set synchronous_mode=true --force");
-  CHECK(ConfigDiff(PyYamlDump(before), PyYamlDump(*after)) + "Configuration changed\n" == expected);
+  CHECK(ConfigDiff(CtlYaml(before), CtlYaml(*after)) + "Configuration changed\n" == expected);
 
   auto off = ApplyConfigChanges(*after, {"synchronous_mode=false"});
   REQUIRE(off.ok());
-  CHECK(ConfigDiff(PyYamlDump(*after), PyYamlDump(*off)) + "Configuration changed\n" ==
+  CHECK(ConfigDiff(CtlYaml(*after), CtlYaml(*off)) + "Configuration changed\n" ==
         Sample("edit-config --set synchronous_mode=false --force"));
 
   auto failsafe = ApplyConfigChanges(*off, {"failsafe_mode=true"});
   REQUIRE(failsafe.ok());
-  CHECK(ConfigDiff(PyYamlDump(*off), PyYamlDump(*failsafe)) + "Configuration changed\n" ==
+  CHECK(ConfigDiff(CtlYaml(*off), CtlYaml(*failsafe)) + "Configuration changed\n" ==
         Sample("edit-config --set failsafe_mode=true --force"));
 }
 

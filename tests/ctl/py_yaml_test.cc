@@ -1,6 +1,6 @@
-// PyYamlDump against yaml.safe_dump(..., allow_unicode=True, width=200) output captured from
+// CtlYaml against yaml.safe_dump(..., allow_unicode=True, width=200) output captured from
 // PyYAML 6.0 for the same data.
-#include "ctl/py_yaml.h"
+#include "ctl/py_format.h"
 #include "pgha/base/pycompat.h"
 
 #include <catch2/catch.hpp>
@@ -23,7 +23,7 @@ TEST_CASE("nested mappings, sequences, empty collections and numbers") {
     "pg_hba": ["host all all 0.0.0.0/0 md5", "local all all trust"], "use_slots": true}, "empty": {},
     "emptylist": [], "ttl": 30, "slots": {"s1": {"type": "physical"}}, "tags": [{"a": 1, "b": [1, 2]}, [1, [2, 3]]]})");
   CHECK(
-      PyYamlDump(v) ==
+      CtlYaml(v) ==
       "empty: {}\nemptylist: []\nloop_wait: 10\npostgresql:\n  parameters:\n    hot_standby: 'on'\n"
       "    max_connections: 100\n    v: 1.0e+16\n    w: 1.0e-05\n    wal_keep_size: 128MB\n    x: "
       "''\n"
@@ -53,7 +53,7 @@ TEST_CASE("strings are quoted exactly when PyYAML quotes them, long ones fold at
             {"long", words},
             {"on", 1},
             {"1", "x"}};
-  CHECK(PyYamlDump(v) ==
+  CHECK(CtlYaml(v) ==
         "'1': x\nbool: 'yes'\ncolon: 'a: b'\ndash: '- x'\ndate: '2026-11-22'\nhash: 'a #b'\nlead: "
         "' x'\n"
         "long: '" +
@@ -65,7 +65,7 @@ TEST_CASE("strings are quoted exactly when PyYAML quotes them, long ones fold at
 }
 
 TEST_CASE("flow style, as the Tags column uses in tsv and topology") {
-  CHECK(PyYamlDump({{"nofailover", true}, {"clonefrom", true}, {"replicatefrom", "pg1"}}, true) ==
+  CHECK(CtlYaml({{"nofailover", true}, {"clonefrom", true}, {"replicatefrom", "pg1"}}, true) ==
         "{clonefrom: true, nofailover: true, replicatefrom: pg1}\n");
 }
 
@@ -79,9 +79,9 @@ TEST_CASE("Python's repr of floats and str of values") {
   CHECK(py::FloatRepr(123456789012345678.0) == "1.2345678901234568e+17");
   CHECK(py::FloatRepr(0.1) == "0.1");
   CHECK(py::FloatRepr(-2.5) == "-2.5");
-  CHECK(PyStr(Json(nullptr)) == "None");
-  CHECK(PyStr(Json(true)) == "True");
-  CHECK(PyStr(Json::parse(R"({"a": [1, "it's"]})")) == "{'a': [1, \"it's\"]}");
+  CHECK(py::Str(Json(nullptr)) == "None");
+  CHECK(py::Str(Json(true)) == "True");
+  CHECK(py::Str(Json::parse(R"({"a": [1, "it's"]})")) == "{'a': [1, \"it's\"]}");
   CHECK(PyRound(0.5) == 0);
   CHECK(PyRound(1.5) == 2);
   CHECK(PyRound(2.5) == 2);

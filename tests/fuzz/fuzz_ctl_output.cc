@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ctl/members_view.h"
-#include "ctl/py_yaml.h"
+#include "ctl/py_format.h"
 #include "ctl/table.h"
 #include "fuzz_input.h"
 #include "pgha/base/json.h"
@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)ctl::ServiceInfo(cluster);
   if (cluster.config) {
-    (void)ctl::PyYamlDump(cluster.config->data);
-    (void)ctl::PyYamlDump(cluster.config->data, /*flow_style=*/true);
+    (void)ctl::CtlYaml(cluster.config->data);
+    (void)ctl::CtlYaml(cluster.config->data, /*flow=*/true);
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "pgha/base/pycompat.h"
+#include "pgha/base/pycompat_time.h"
 #include "pgha/base/log.h"
 #include "pgha/dcs/codec.h"
 
@@ -51,25 +52,6 @@ ha::CommandResult Submit(const ActionContext& ctx, ha::Command command, absl::Du
 
 // Hand-written matchers for request fields: no std::regex on what a client sent (it recurses
 // once per character; 5,000 digits overflowed a connection thread's stack).
-
-// Whether `text` ends with a zone: Z, z, +hh:mm, +hhmm (or -), trailing blanks allowed.
-bool HasZone(std::string text) {
-  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  if (text.empty()) return false;
-  if (text.back() == 'Z' || text.back() == 'z') return true;
-  auto digits = [&](size_t from, size_t n) {
-    for (size_t i = from; i < from + n; ++i) {
-      if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
-    }
-    return true;
-  };
-  size_t n = text.size();
-  if (n >= 6 && (text[n - 6] == '+' || text[n - 6] == '-') && digits(n - 5, 2) && text[n - 3] == ':' &&
-      digits(n - 2, 2)) {
-    return true;
-  }
-  return n >= 5 && (text[n - 5] == '+' || text[n - 5] == '-') && digits(n - 4, 4);
-}
 
 // first.major.minor: one to three groups of 1-9 digits.
 bool IsPostgresVersion(const std::string& v) {
@@ -124,18 +106,17 @@ std::optional<Reply> ParseSchedule(const ActionContext& ctx, const std::string& 
   if (text.size() > 64) {
     return TextReply(422, "Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601");
   }
-  auto t = dcs::ParseTimestamp(text);
-  if (!t.ok()) {
-    if (!HasZone(text)) {
-      std::string naive = text + "+00:00";
-      if (dcs::ParseTimestamp(naive).ok()) {
-        return TextReply(400, absl::StrCat("Timezone information is mandatory for the scheduled ", action));
-      }
-    }
+  // dateutil.parser.parse(text): a missing date is today's.
+  auto parsed = py::ParseDateutil(text, absl::ToCivilDay(ctx.clock->Now(), absl::UTCTimeZone()));
+  if (!parsed.ok()) {
     return TextReply(422, "Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601");
   }
-  if (*t < ctx.clock->Now()) return TextReply(422, absl::StrCat("Cannot schedule ", action, " in the past"));
-  *out = *t;
+  if (!parsed->utc_offset) {
+    return TextReply(400, absl::StrCat("Timezone information is mandatory for the scheduled ", action));
+  }
+  absl::Time t = py::ToTime(*parsed, absl::UTCTimeZone());
+  if (t < ctx.clock->Now()) return TextReply(422, absl::StrCat("Cannot schedule ", action, " in the past"));
+  *out = t;
   return std::nullopt;
 }
 

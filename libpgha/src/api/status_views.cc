@@ -3,18 +3,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "pgha/base/pycompat_time.h"
 #include "pgha/base/version.h"
 #include "pgha/dcs/codec.h"
 
 namespace pgha::api {
 namespace {
 
-std::string PyTimestamp(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S%Ez", t, absl::UTCTimeZone());
-}
+// str(datetime), as Patroni's json.dumps(default=str) writes it.
+std::string PyTimestamp(absl::Time t) { return py::IsoFormat(t, absl::UTCTimeZone(), ' '); }
 
 }  // namespace
-
 
 Json PatroniStatus(const ha::NodeStatus& s) {
   Json r = Json::object();

@@ -1,15 +1,67 @@
-// Python's float repr and json.dumps (pycompat.h).
+// Python's float repr, json.dumps, repr and str (pycompat.h).
 #include "pgha/base/pycompat.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
+#include <algorithm>
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "pgha/base/utf8.h"
 
 namespace pgha::py {
 namespace {
+
+struct CodePointRange {
+  char32_t first, last;
+};
+constexpr CodePointRange kNotPrintable[] = {
+#include "pycompat_printable.inc"
+};
+
+// str.isprintable() for one character.
+bool IsPrintable(char32_t cp) {
+  const CodePointRange* end = std::end(kNotPrintable);
+  const CodePointRange* it = std::upper_bound(
+      std::begin(kNotPrintable), end, cp,
+      [](char32_t value, const CodePointRange& range) { return value < range.first; });
+  return it == std::begin(kNotPrintable) || cp > std::prev(it)->last;
+}
+
+// unicode_repr in CPython's Objects/unicodeobject.c.
+std::string ReprString(const std::string& s) {
+  bool has_single = s.find('\'') != std::string::npos;
+  bool has_double = s.find('"') != std::string::npos;
+  char32_t quote = has_single && !has_double ? U'"' : U'\'';
+  std::string out(1, static_cast<char>(quote));
+  for (char32_t ch : DecodeUtf8(s)) {
+    if (ch == quote || ch == U'\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(ch));
+    } else if (ch == U'\t') {
+      out += "\\t";
+    } else if (ch == U'\n') {
+      out += "\\n";
+    } else if (ch == U'\r') {
+      out += "\\r";
+    } else if (ch < U' ' || ch == 0x7F) {
+      absl::StrAppendFormat(&out, "\\x%02x", static_cast<unsigned>(ch));
+    } else if (ch < 0x7F || IsPrintable(ch)) {
+      AppendUtf8(ch, &out);
+    } else if (ch <= 0xFF) {
+      absl::StrAppendFormat(&out, "\\x%02x", static_cast<unsigned>(ch));
+    } else if (ch <= 0xFFFF) {
+      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned>(ch));
+    } else {
+      absl::StrAppendFormat(&out, "\\U%08x", static_cast<unsigned>(ch));
+    }
+  }
+  out.push_back(static_cast<char>(quote));
+  return out;
+}
 
 
 void AppendString(const std::string& s, std::string* out) {
@@ -165,6 +217,42 @@ std::string FloatRepr(double value) {
     }
   }
   return negative ? "-" + out : out;
+}
+
+std::string Repr(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::string:
+      return ReprString(value.get_ref<const std::string&>());
+    case Json::value_t::null:
+      return "None";
+    case Json::value_t::boolean:
+      return value.get<bool>() ? "True" : "False";
+    case Json::value_t::number_integer:
+      return absl::StrCat(value.get<int64_t>());
+    case Json::value_t::number_unsigned:
+      return absl::StrCat(value.get<uint64_t>());
+    case Json::value_t::number_float:
+      return FloatRepr(value.get<double>());
+    case Json::value_t::object: {
+      std::string out = "{";
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        absl::StrAppend(&out, it == value.begin() ? "" : ", ", ReprString(it.key()), ": ",
+                        Repr(it.value()));
+      }
+      return out + "}";
+    }
+    case Json::value_t::array: {
+      std::string out = "[";
+      for (size_t i = 0; i < value.size(); ++i) absl::StrAppend(&out, i ? ", " : "", Repr(value[i]));
+      return out + "]";
+    }
+    default:
+      return "None";
+  }
+}
+
+std::string Str(const Json& value) {
+  return value.is_string() ? value.get<std::string>() : Repr(value);
 }
 
 std::string JsonDumps(const Json& value) {

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "pgha/config/document.h"
-#include "yaml_scalars.h"
+#include "pgha/base/pycompat_yaml.h"
 
 namespace pgha::config {
 namespace {
@@ -98,14 +98,27 @@ class Converter {
       }
       return Json(value);
     }
-    if (tag == "?" || tag.empty()) return internal::ResolvePlainScalar(value);
     if (tag == "tag:yaml.org,2002:str") return Json(value);
-    Json resolved = internal::ResolvePlainScalar(value);
+    Json resolved = PlainScalar(node, path);
     if (tag == "tag:yaml.org,2002:int" && !resolved.is_number_integer()) {
       diagnostics_->Error(PosFromMark(file_, node.Mark()), DottedPath(path),
                           absl::StrCat("'", value, "' is not an integer"));
     }
     return resolved;
+  }
+
+  // The value PyYAML's SafeLoader builds. Where it would refuse the file (`key: =`, `0x_`, a
+  // date that does not exist) the error names the key; an integer beyond 64 bits and a
+  // timestamp stay text (no setting takes either).
+  Json PlainScalar(const YAML::Node& node, const KeyPath& path) {
+    const std::string& value = node.Scalar();
+    absl::StatusOr<Json> loaded = py::LoadYamlScalar(value);
+    if (loaded.ok()) return *std::move(loaded);
+    if (loaded.status().code() != absl::StatusCode::kOutOfRange) {
+      diagnostics_->Error(PosFromMark(file_, node.Mark()), DottedPath(path),
+                          absl::StrCat(loaded.status().message(), " (quote it to keep it text)"));
+    }
+    return Json(value);
   }
 
   Json ConvertMap(const YAML::Node& node, const KeyPath& path) {
@@ -181,46 +194,6 @@ void MergeInto(const Json& patch, const KeyPath& path, const ConfigDocument& pat
       CopyPositionsUnder(child, patch_doc.value_pos, &doc->value_pos);
       (*target)[it.key()] = it.value();
     }
-  }
-}
-
-void EmitYaml(const Json& value, YAML::Emitter& out) {
-  switch (value.type()) {
-    case Json::value_t::object:
-      out << YAML::BeginMap;
-      for (auto it = value.begin(); it != value.end(); ++it) {
-        out << YAML::Key;
-        if (internal::NeedsQuoting(it.key())) out << YAML::DoubleQuoted;
-        out << it.key() << YAML::Value;
-        EmitYaml(it.value(), out);
-      }
-      out << YAML::EndMap;
-      break;
-    case Json::value_t::array:
-      out << YAML::BeginSeq;
-      for (const auto& item : value) EmitYaml(item, out);
-      out << YAML::EndSeq;
-      break;
-    case Json::value_t::string: {
-      const std::string& s = value.get_ref<const std::string&>();
-      if (internal::NeedsQuoting(s)) out << YAML::SingleQuoted;
-      out << s;
-      break;
-    }
-    case Json::value_t::boolean:
-      out << (value.get<bool>() ? "true" : "false");
-      break;
-    case Json::value_t::number_integer:
-      out << value.get<int64_t>();
-      break;
-    case Json::value_t::number_unsigned:
-      out << value.get<uint64_t>();
-      break;
-    case Json::value_t::number_float:
-      out << value.dump();
-      break;
-    default:
-      out << YAML::Null;
   }
 }
 
@@ -332,15 +305,6 @@ bool LoadYamlPath(const std::string& path, ConfigDocument* doc, Diagnostics* dia
 void MergeDocument(const ConfigDocument& patch, ConfigDocument* doc) {
   MergeInto(patch.root, {}, patch, &doc->root, doc);
   doc->files.insert(doc->files.end(), patch.files.begin(), patch.files.end());
-}
-
-std::string ToYaml(const Json& value) {
-  YAML::Emitter out;
-  out.SetIndent(2);
-  EmitYaml(value, out);
-  std::string text = out.c_str();
-  if (!text.empty() && text.back() != '\n') text.push_back('\n');
-  return text;
 }
 
 }  // namespace pgha::config

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "pgha/base/pycompat_time.h"
 
 namespace pgha::dcs {
 namespace {
@@ -51,28 +52,16 @@ std::string RelativeKey(const std::string& prefix, const std::string& key) {
 
 }  // namespace
 
-std::string FormatTimestamp(absl::Time t) {
-  // Python's isoformat(): microseconds only when there are any.
-  bool whole_second = absl::ToUnixMicros(t) % 1000000 == 0;
-  return absl::FormatTime(whole_second ? "%Y-%m-%dT%H:%M:%S%Ez" : "%Y-%m-%dT%H:%M:%E6S%Ez", t,
-                          absl::UTCTimeZone());
-}
+std::string FormatTimestamp(absl::Time t) { return py::IsoFormat(t, absl::UTCTimeZone()); }
 
-absl::StatusOr<absl::Time> ParseTimestamp(const std::string& raw) {
-  std::string text(absl::StripAsciiWhitespace(raw));
-  // Accept "Z", "+00:00", "+0000" and a space instead of 'T'.
-  if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
-  absl::Time t;
-  std::string err;
-  for (const char* fmt : {"%Y-%m-%dT%H:%M:%E*S%Ez", "%Y-%m-%dT%H:%M:%E*S%z", "%Y-%m-%dT%H:%M%Ez"}) {
-    if (absl::ParseTime(fmt, text, &t, &err)) return t;
+absl::StatusOr<absl::Time> ParseTimestamp(const std::string& text) {
+  // Patroni reads these with dateutil.parser.parse and compares them with aware datetimes.
+  auto parsed = py::ParseDateutil(text, absl::CivilDay(1970, 1, 1));
+  if (!parsed.ok() || !parsed->utc_offset) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not an ISO 8601 timestamp with a time zone"));
   }
-  if (!text.empty() && (text.back() == 'Z' || text.back() == 'z')) {
-    std::string utc = text.substr(0, text.size() - 1) + "+00:00";
-    if (absl::ParseTime("%Y-%m-%dT%H:%M:%E*S%Ez", utc, &t, &err)) return t;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("'", raw, "' is not an ISO 8601 timestamp with a time zone"));
+  return py::ToTime(*parsed, absl::UTCTimeZone());
 }
 
 absl::StatusOr<Member> DecodeMember(const std::string& name, const std::string& value) {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "pgha/base/log.h"
+#include "pgha/base/pycompat_time.h"
 #include "absl/strings/str_cat.h"
 #include "pgha/config/dynamic_config.h"
 #include "pgha/config/loader.h"
@@ -174,8 +175,9 @@ std::optional<Json> CommandHandler::ScheduledRestartJson() const {
     if (p.contains(k)) j[k] = p[k];
   }
   if (scheduled_restart_->postmaster_start_time) {
-    j["postmaster_start_time"] = absl::FormatTime(
-        "%Y-%m-%d %H:%M:%E6S%Ez", *scheduled_restart_->postmaster_start_time, absl::UTCTimeZone());
+    // str(datetime), as Patroni's json.dumps(default=str) writes it.
+    j["postmaster_start_time"] =
+        py::IsoFormat(*scheduled_restart_->postmaster_start_time, absl::UTCTimeZone(), ' ');
   }
   return j;
 }

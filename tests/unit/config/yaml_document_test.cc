@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "config_test_util.h"
+#include "pgha/base/pycompat_yaml.h"
 #include "pgha/config/document.h"
 #include "temp_dir.h"
 
@@ -65,6 +68,38 @@ TEST_CASE("plain scalars resolve to YAML 1.1 types as PyYAML does") {
   CHECK(r["j"] == Json(false));
   CHECK(r["k"] == Json("08"));
   CHECK(r["l"] == Json(31));
+}
+
+TEST_CASE("PyYAML's corners: ._5 is text, 1:30.5 a float, dates and huge integers stay text") {
+  Diagnostics d;
+  auto doc = Parse(
+      "a: ._5\nb: -.5\nc: 1:30.5\nd: 2026-01-01\ne: 99999999999999999999\nf: .5\n"
+      "g: 2026-01-01 10:00:00+02:00\nh: " + std::string(30000, '9') + ".5\n",
+      &d);
+  REQUIRE_FALSE(d.HasErrors());
+  const Json& r = doc.root;
+  CHECK(r["a"] == Json("._5"));
+  CHECK(r["b"] == Json("-.5"));
+  CHECK(r["c"] == Json(90.5));
+  CHECK(r["d"] == Json("2026-01-01"));
+  CHECK(r["e"] == Json("99999999999999999999"));
+  CHECK(r["f"] == Json(0.5));
+  CHECK(r["g"] == Json("2026-01-01 10:00:00+02:00"));
+  CHECK(r["h"] == Json(std::numeric_limits<double>::infinity()));
+}
+
+TEST_CASE("a plain value PyYAML's SafeLoader refuses is an error naming the key and line") {
+  Diagnostics d;
+  Parse("scope: x\nname: =\nrestapi:\n  listen: <<\nx: 0b_\nday: 2026-02-30\nok: '='\n", &d);
+  REQUIRE(d.ErrorCount() == 4);
+  auto sorted = d.Sorted();
+  CHECK(sorted[0].key_path == "name");
+  CHECK(sorted[0].pos.line == 2);
+  CHECK(sorted[0].message.find("tag:yaml.org,2002:value") != std::string::npos);
+  CHECK(sorted[1].key_path == "restapi.listen");
+  CHECK(sorted[2].key_path == "x");
+  CHECK(sorted[3].key_path == "day");
+  CHECK(sorted[3].message.find("quote it") != std::string::npos);
 }
 
 TEST_CASE("a syntax error is reported with its 1-based line and column") {
@@ -132,10 +167,10 @@ TEST_CASE("a missing path is reported") {
   CHECK(d.all().front().message == "no such file or directory");
 }
 
-TEST_CASE("ToYaml writes strings that would change type quoted, and reads back the same") {
+TEST_CASE("YAML written as safe_dump writes it reads back the same") {
   Json v = {{"a", "on"}, {"b", true}, {"c", 100}, {"d", "100"}, {"e", Json::array({"x", "1e3"})},
             {"f", "plain text"}, {"g", nullptr}, {"h", "a: b"}};
-  std::string text = ToYaml(v);
+  std::string text = py::YamlDump(v);
   Diagnostics d;
   auto doc = Parse(text, &d);
   REQUIRE_FALSE(d.HasErrors());

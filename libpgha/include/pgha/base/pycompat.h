@@ -1,9 +1,11 @@
-// What must come out byte for byte as Patroni's Python writes it: the REST API's JSON bodies,
-// pghactl's output (patronictl) and the DCS values. One copy of each rule, checked against the
-// installed python3 by the `pycompat` test (tests/pycompat/) over generated values.
+// What must come out byte for byte as Patroni's Python writes it, or be read as Patroni reads
+// it: the REST API's JSON bodies, pghactl's output (patronictl), the DCS values and the
+// configuration file. One copy of each rule, checked against the installed python3 (json,
+// PyYAML, dateutil) by the `pycompat` test (tests/pycompat/) over generated values.
 //
-// So far: repr(float) and json.dumps. (PyYAML's scalar resolution and dump, UTF-8 handling and
-// Patroni's timestamps still have copies in config/ and ctl/; they move here next.)
+// The module: this header (repr and str, json.dumps), pycompat_yaml.h (PyYAML's scalar types
+// and safe_dump), pycompat_time.h (isoformat, dateutil's parse, YAML timestamps); UTF-8 is
+// decoded by pgha/base/utf8.h, which all of them use.
 //
 // Thread-safety: pure functions.
 #ifndef PGHA_BASE_PYCOMPAT_H_
@@ -25,6 +27,14 @@ std::string FloatRepr(double value);
 // UTF-8 (a DCS value or request path may hold anything) becomes U+FFFD, where Python would
 // write a lone surrogate that strict JSON parsers refuse.
 std::string JsonDumps(const Json& value);
+
+// repr(value) of what json.loads builds: strings quoted as Python quotes them ('abc', "it's",
+// '\x00', '\u200b': what str.isprintable() refuses is escaped), dicts {'a': 1}, lists [1, 2],
+// True/False/None, floats as FloatRepr.
+std::string Repr(const Json& value);
+
+// str(value): a string as it is, everything else as Repr.
+std::string Str(const Json& value);
 
 }  // namespace pgha::py
 

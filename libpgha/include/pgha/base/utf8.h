@@ -63,6 +63,24 @@ inline void AppendUtf8(char32_t cp, std::string* out) {
   }
 }
 
+// The code points of `text`; a byte that does not start a well-formed sequence becomes U+FFFD,
+// as Python's decode(errors="replace") does for it.
+inline std::u32string DecodeUtf8(std::string_view text) {
+  std::u32string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    long cp = NextCodePoint(text, &pos);
+    out.push_back(cp < 0 ? U'\uFFFD' : static_cast<char32_t>(cp));
+  }
+  return out;
+}
+
+inline std::string EncodeUtf8(std::u32string_view code_points) {
+  std::string out;
+  for (char32_t cp : code_points) AppendUtf8(cp, &out);
+  return out;
+}
+
 }  // namespace pgha
 
 #endif  // PGHA_BASE_UTF8_H_

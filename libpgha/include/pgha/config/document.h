@@ -48,10 +48,6 @@ bool LoadYamlPath(const std::string& path, ConfigDocument* doc, Diagnostics* dia
 // other values replace. Positions of `patch` win for the paths it sets.
 void MergeDocument(const ConfigDocument& patch, ConfigDocument* doc);
 
-// Renders a JSON value as block-style YAML for `pgha --print-config` (pghactl prints YAML as
-// PyYAML does, with its own writer: ctl/py_yaml.h).
-std::string ToYaml(const Json& value);
-
 }  // namespace pgha::config
 
 #endif  // PGHA_CONFIG_DOCUMENT_H_

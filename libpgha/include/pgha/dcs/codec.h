@@ -36,7 +36,8 @@ std::string EncodeStatus(const ClusterStatus& status);
 std::string EncodeFailsafe(const std::map<std::string, std::string>& members);
 std::string EncodeConfig(const Json& config);
 
-// Patroni's timestamps: ISO 8601 with a zone, e.g. 2026-11-22T03:06:40.011036+00:00.
+// Patroni's timestamps: ISO 8601 with a zone, e.g. 2026-11-22T03:06:40.011036+00:00
+// (isoformat in UTC; read as dateutil reads them, a zone required: pgha/base/pycompat_time.h).
 std::string FormatTimestamp(absl::Time t);
 absl::StatusOr<absl::Time> ParseTimestamp(const std::string& text);
 

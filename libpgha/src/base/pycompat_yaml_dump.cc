@@ -1,23 +1,105 @@
-#include "ctl/py_yaml.h"
-
+// PyYAML's yaml.safe_dump (pycompat_yaml.h): a port of the parts of its Emitter that JSON data
+// reaches (no anchors, tags or explicit documents), with allow_unicode=True.
 #include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <optional>
 #include <vector>
 
-#include "ctl/py_format.h"
 #include "pgha/base/pycompat.h"
-#include "ctl/py_yaml_scalar.h"
+#include "pgha/base/pycompat_yaml.h"
+#include "pgha/base/utf8.h"
 
-namespace pgha::ctl {
+namespace pgha::py {
 namespace {
 
-using internal::Analysis;
-using internal::Analyze;
-using internal::DecodeUtf8;
-using internal::EncodeUtf8;
-using internal::IsBreak;
+// '\n', NEL, LS, PS: what YAML treats as line breaks.
+bool IsBreak(char32_t c) { return c == U'\n' || c == 0x85 || c == 0x2028 || c == 0x2029; }
+
+bool IsSpaceOrBreak(char32_t c) {
+  return c == 0 || c == U' ' || c == U'\t' || c == U'\r' || IsBreak(c);
+}
+bool IsIn(char32_t c, const char* set) {
+  for (const char* p = set; *p; ++p) {
+    if (static_cast<char32_t>(static_cast<unsigned char>(*p)) == c) return true;
+  }
+  return false;
+}
+
+struct Analysis {
+  bool empty = false, multiline = false;
+  bool allow_flow_plain = true, allow_block_plain = true, allow_single_quoted = true;
+};
+
+// Emitter.analyze_scalar: which styles may write the text.
+Analysis Analyze(const std::u32string& s) {
+  Analysis a;
+  if (s.empty()) {
+    a.empty = true;
+    a.allow_flow_plain = false;
+    return a;
+  }
+  bool block_ind = false, flow_ind = false, line_breaks = false, special = false;
+  bool leading_space = false, leading_break = false, trailing_space = false, trailing_break = false;
+  bool break_space = false, space_break = false;
+  if (s.compare(0, 3, U"---") == 0 || s.compare(0, 3, U"...") == 0) block_ind = flow_ind = true;
+  bool preceded_ws = true;
+  bool followed_ws = s.size() == 1 || IsSpaceOrBreak(s[1]);
+  bool prev_space = false, prev_break = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char32_t ch = s[i];
+    if (i == 0) {
+      if (IsIn(ch, "#,[]{}&*!|>'\"%@`")) flow_ind = block_ind = true;
+      if (ch == U'?' || ch == U':') {
+        flow_ind = true;
+        if (followed_ws) block_ind = true;
+      }
+      if (ch == U'-' && followed_ws) flow_ind = block_ind = true;
+    } else {
+      if (IsIn(ch, ",?[]{}")) flow_ind = true;
+      if (ch == U':') {
+        flow_ind = true;
+        if (followed_ws) block_ind = true;
+      }
+      if (ch == U'#' && preceded_ws) flow_ind = block_ind = true;
+    }
+    if (IsBreak(ch)) line_breaks = true;
+    if (!(ch == U'\n' || (ch >= 0x20 && ch <= 0x7E))) {
+      bool unicode = (ch == 0x85 || (ch >= 0xA0 && ch <= 0xD7FF) ||
+                      (ch >= 0xE000 && ch <= 0xFFFD) || (ch >= 0x10000 && ch < 0x10FFFF)) &&
+                     ch != 0xFEFF;
+      if (!unicode) special = true;
+    }
+    if (ch == U' ') {
+      if (i == 0) leading_space = true;
+      if (i == s.size() - 1) trailing_space = true;
+      if (prev_break) break_space = true;
+      prev_space = true;
+      prev_break = false;
+    } else if (IsBreak(ch)) {
+      if (i == 0) leading_break = true;
+      if (i == s.size() - 1) trailing_break = true;
+      if (prev_space) space_break = true;
+      prev_space = false;
+      prev_break = true;
+    } else {
+      prev_space = prev_break = false;
+    }
+    preceded_ws = IsSpaceOrBreak(ch);
+    followed_ws = i + 2 >= s.size() || IsSpaceOrBreak(s[i + 2]);
+  }
+  if (leading_space || leading_break || trailing_space || trailing_break) {
+    a.allow_flow_plain = a.allow_block_plain = false;
+  }
+  if (break_space) a.allow_flow_plain = a.allow_block_plain = a.allow_single_quoted = false;
+  if (space_break || special)
+    a.allow_flow_plain = a.allow_block_plain = a.allow_single_quoted = false;
+  if (line_breaks) a.allow_flow_plain = a.allow_block_plain = false;
+  if (flow_ind) a.allow_flow_plain = false;
+  if (block_ind) a.allow_block_plain = false;
+  a.multiline = line_breaks;
+  return a;
+}
 
 struct Scalar {
   std::u32string text;
@@ -30,7 +112,7 @@ Scalar MakeScalar(const Json& v) {
     case Json::value_t::string: {
       const std::string& text = v.get_ref<const std::string&>();
       s.text = DecodeUtf8(text);
-      s.implicit_plain = !PlainScalarIsNotString(text);
+      s.implicit_plain = ResolveYamlScalar(text) == YamlTag::kStr;
       return s;
     }
     case Json::value_t::boolean:
@@ -46,7 +128,7 @@ Scalar MakeScalar(const Json& v) {
       } else if (d == -std::numeric_limits<double>::infinity()) {
         text = "-.inf";
       } else {
-        text = py::FloatRepr(d);  // already lower case
+        text = FloatRepr(d);  // already lower case
         if (text.find('.') == std::string::npos && text.find('e') != std::string::npos) {
           text.replace(text.find('e'), 1, ".0e");
         }
@@ -58,7 +140,7 @@ Scalar MakeScalar(const Json& v) {
       s.text = U"null";
       return s;
     default:
-      s.text = DecodeUtf8(PyStr(v));  // integers
+      s.text = DecodeUtf8(v.dump());  // integers
       return s;
   }
 }
@@ -67,7 +149,7 @@ Scalar MakeScalar(const Json& v) {
 // follow PyYAML's so that the two can be read side by side.
 class Emitter {
  public:
-  explicit Emitter(bool flow_style) : flow_style_(flow_style) {}
+  explicit Emitter(YamlDumpStyle style) : flow_style_(style.flow), best_width_(style.width) {}
 
   std::string Dump(const Json& value) {
     ExpectNode(value, /*root=*/true, false, false, false);
@@ -81,7 +163,6 @@ class Emitter {
 
  private:
   static constexpr int kBestIndent = 2;
-  static constexpr int kBestWidth = 200;
 
   void ExpectNode(const Json& v, bool root, bool sequence, bool mapping, bool simple_key) {
     root_context_ = root;
@@ -114,10 +195,12 @@ class Emitter {
     return keys;
   }
 
+  // check_simple_key: the key's length counts its prepared tag too, "!!str" for a string, so
+  // the longest simple key has 122 characters.
   static bool CheckSimpleKey(const std::string& key) {
     std::u32string text = DecodeUtf8(key);
     Analysis a = Analyze(text);
-    return text.size() < 128 && !a.empty && !a.multiline;
+    return text.size() + 5 < 128 && !a.empty && !a.multiline;
   }
 
   void FlowSequence(const Json& v) {
@@ -127,7 +210,7 @@ class Emitter {
     bool first = true;
     for (const auto& item : v) {
       if (!first) WriteIndicator(U",", false);
-      if (column_ > kBestWidth) WriteIndent();
+      if (column_ > best_width_) WriteIndent();
       ExpectNode(item, false, true, false, false);
       first = false;
     }
@@ -143,14 +226,14 @@ class Emitter {
     bool first = true;
     for (const auto& key : SortedKeys(v)) {
       if (!first) WriteIndicator(U",", false);
-      if (column_ > kBestWidth) WriteIndent();
+      if (column_ > best_width_) WriteIndent();
       if (CheckSimpleKey(key)) {
         ExpectNode(Json(key), false, false, true, true);
         WriteIndicator(U":", false);
       } else {
         WriteIndicator(U"?", true);
         ExpectNode(Json(key), false, false, true, false);
-        if (column_ > kBestWidth) WriteIndent();
+        if (column_ > best_width_) WriteIndent();
         WriteIndicator(U":", true);
       }
       ExpectNode(v[key], false, false, true, false);
@@ -265,7 +348,7 @@ class Emitter {
       char32_t ch = none ? 0 : text[end];
       if (spaces) {
         if (none || ch != U' ') {
-          if (start + 1 == end && column_ > kBestWidth && split) {
+          if (start + 1 == end && column_ > best_width_ && split) {
             WriteIndent();
             whitespace_ = indention_ = false;
           } else {
@@ -299,7 +382,7 @@ class Emitter {
       char32_t ch = none ? 0 : text[end];
       if (spaces) {
         if (none || ch != U' ') {
-          if (start + 1 == end && column_ > kBestWidth && split && start != 0 &&
+          if (start + 1 == end && column_ > best_width_ && split && start != 0 &&
               end != text.size()) {
             WriteIndent();
           } else {
@@ -369,7 +452,7 @@ class Emitter {
         }
       }
       if (end > 0 && end + 1 < text.size() && (ch == U' ' || start >= end) &&
-          column_ + static_cast<int>(end - start) > kBestWidth && split) {
+          column_ + static_cast<int>(end - start) > best_width_ && split) {
         std::u32string data = (start < end ? text.substr(start, end - start) : U"") + U"\\";
         if (start < end) start = end;
         Write(data);
@@ -382,6 +465,7 @@ class Emitter {
   }
 
   bool flow_style_;
+  int best_width_;
   std::u32string out_;
   int column_ = 0;
   std::optional<int> indent_;
@@ -394,8 +478,6 @@ class Emitter {
 
 }  // namespace
 
-std::string PyYamlDump(const Json& value, bool flow_style) {
-  return Emitter(flow_style).Dump(value);
-}
+std::string YamlDump(const Json& value, YamlDumpStyle style) { return Emitter(style).Dump(value); }
 
-}  // namespace pgha::ctl
+}  // namespace pgha::py
