@@ -12,7 +12,8 @@
 namespace pgha::ctl {
 namespace {
 
-// Characters, not bytes: prettytable measures text in characters.
+// Code points, not bytes (prettytable measures with wcwidth, so wide and combining
+// characters differ: docs/compatibility.md).
 size_t Width(const std::string& s) { return DecodeUtf8(s).size(); }
 
 // The first `n` characters of a UTF-8 string.

@@ -5,7 +5,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "ctl/py_format.h"
 
 namespace pgha::ctl {
 namespace {

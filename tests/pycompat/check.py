@@ -79,12 +79,15 @@ def expected_for(kind, fields):
     if kind == "P":
         text, ours = fields
         return ours, dateutil_parse(bytes.fromhex(text).decode("utf-8"))
+    if kind == "U":
+        data, ours = fields
+        return ours, bytes.fromhex(data).decode("utf-8", "replace").encode("utf-8").hex()
     raise ValueError("unexpected kind %r" % kind)
 
 
 NAMES = {"F": "float reprs", "J": "json.dumps documents", "R": "string reprs",
          "Y": "YAML scalars", "D": "safe_dump documents", "I": "isoformats",
-         "P": "dateutil parses"}
+         "P": "dateutil parses", "U": "UTF-8 decodes"}
 
 
 def main():

@@ -4,11 +4,13 @@
 //   F <16 hex digits: the double's bits> <py::FloatRepr>
 //   J <the value as JSON, lossless> <TAB> <py::JsonDumps>
 //   R <TAB> <hex: UTF-8 text> <TAB> <hex: py::Repr of it>
-//   Y <TAB> <hex: plain scalar> <TAB> <tag> <TAB> <value: py::LoadYamlScalar,
-//   py::ParseYamlTimestamp> D <TAB> <flow 0|1> <TAB> <width> <TAB> <the value as json.dumps writes
-//   it> <TAB> <hex: py::YamlDump> I <TAB> <unix microseconds> <TAB> <offset seconds> <TAB> <sep>
-//   <TAB> <py::IsoFormat> P <TAB> <hex: text> <TAB> <py::ParseDateutil (default day 2026-12-07),
-//   isoformat, or ERR>
+//   Y <TAB> <hex: plain scalar> <TAB> <tag> <TAB> <value>   (py::LoadYamlScalar and, for a
+//       timestamp, py::ParseYamlTimestamp's isoformat)
+//   D <TAB> <flow 0|1> <TAB> <width> <TAB> <the value as json.dumps writes it> <TAB>
+//       <hex: py::YamlDump>
+//   I <TAB> <unix microseconds> <TAB> <offset seconds> <TAB> <sep> <TAB> <py::IsoFormat>
+//   P <TAB> <hex: text> <TAB> <py::ParseDateutil (default day 2026-12-07) as isoformat, or ERR>
+//   U <TAB> <hex: bytes> <TAB> <hex: EncodeUtf8(DecodeUtf8(bytes))>
 //
 //   pycompat_cases COUNT [SEED]    COUNT values of each kind, edge cases first
 #include <algorithm>
@@ -440,7 +442,13 @@ Json RandomYamlDocument(std::mt19937_64& rng, int depth) {
 
 // ISO 8601 text in the forms ParseDateutil reads, with fields good and bad.
 std::string RandomDateutilText(std::mt19937_64& rng) {
-  auto spaces = [&] { return std::string(rng() % 3 == 0 ? rng() % 3 : 0, ' '); };
+  auto spaces = [&] {
+    std::string out;
+    for (int n = rng() % 3 == 0 ? static_cast<int>(rng() % 3) : 0; n > 0; --n) {
+      out += Pick(rng, std::vector<char>{' ', ' ', ' ', '\t', '\n', '\r', '\v', '\f', '\x1c', '\x1f'});
+    }
+    return out;
+  };
   auto field = [&](int max_good) {
     int v =
         rng() % 6 == 0 ? static_cast<int>(rng() % 100) : static_cast<int>(rng() % (max_good + 1));
@@ -460,10 +468,9 @@ std::string RandomDateutilText(std::mt19937_64& rng) {
   bool has_time = !has_date || rng() % 4 != 0;
   if (has_time) {
     bool t = has_date && rng() % 2;
-    if (has_date)
-      out += t ? Pick(rng, std::vector<std::string>{"T", "t"}) : std::string(1 + rng() % 2, ' ');
+    if (has_date) out += t ? Pick(rng, std::vector<std::string>{"T", "t"}) : " " + spaces();
     std::string hour = field(23);
-    if (!t || rng() % 4 != 0) {
+    if (!has_date || rng() % 4 != 0) {
       out += hour + ":" + (rng() % 8 == 0 ? std::to_string(rng() % 60) : field(59));
       if (rng() % 3 != 0) {
         std::string second = field(59);
@@ -499,6 +506,37 @@ std::string RandomDateutilText(std::mt19937_64& rng) {
 }
 
 std::string Hex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
+
+// Bytes that are UTF-8 as often as not: valid sequences, and every way of breaking one
+// (stray continuation bytes, truncation, overlong forms, surrogates, values past U+10FFFF,
+// bytes that never occur).
+std::string RandomBytes(std::mt19937_64& rng) {
+  static const std::vector<int> kLeads = {0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed,
+                                          0xef, 0xf0, 0xf4, 0xf5, 0xff};
+  std::string out;
+  for (int n = static_cast<int>(rng() % 10); n > 0; --n) {
+    switch (rng() % 4) {
+      case 0:
+        out.push_back(static_cast<char>(rng() % 256));
+        break;
+      case 1:
+        out.push_back(static_cast<char>(0x80 + rng() % 64));
+        break;
+      case 2: {
+        std::string cp;
+        pgha::AppendUtf8(static_cast<char32_t>(rng() % 0x110000), &cp);
+        out += cp.substr(0, 1 + rng() % cp.size());  // whole, or cut short
+        break;
+      }
+      default:  // a lead byte and up to two continuation-looking bytes
+        out.push_back(static_cast<char>(Pick(rng, kLeads)));
+        for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+          out.push_back(static_cast<char>(0x80 + rng() % 64));
+        }
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -557,6 +595,11 @@ int main(int argc, char** argv) {
     auto parsed = pgha::py::ParseDateutil(text, absl::CivilDay(2026, 12, 7));
     std::printf("P\t%s\t%s\n", Hex(text).c_str(),
                 parsed.ok() ? pgha::py::IsoFormat(*parsed).c_str() : "ERR");
+  }
+  for (long i = 0; i < count; ++i) {
+    std::string bytes = RandomBytes(rng);
+    std::printf("U\t%s\t%s\n", Hex(bytes).c_str(),
+                Hex(pgha::EncodeUtf8(pgha::DecodeUtf8(bytes))).c_str());
   }
   return 0;
 }

@@ -100,14 +100,15 @@ std::optional<int64_t> ParseTimeoutSeconds(const std::string& text) {
   return std::nullopt;
 }
 
-// Patroni's parse_schedule: the time must carry a zone and lie in the future.
+// Patroni's parse_schedule: the time must carry a zone and lie in the future. `iso`, when
+// given, receives scheduled_at.isoformat() (the zone the request gave), what Patroni stores.
 std::optional<Reply> ParseSchedule(const ActionContext& ctx, const std::string& text, const std::string& action,
-                                   absl::Time* out) {
+                                   absl::Time* out, std::string* iso = nullptr) {
   if (text.size() > 64) {
     return TextReply(422, "Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601");
   }
-  // dateutil.parser.parse(text): a missing date is today's.
-  auto parsed = py::ParseDateutil(text, absl::ToCivilDay(ctx.clock->Now(), absl::UTCTimeZone()));
+  // dateutil.parser.parse(text): a missing date is today's, on this server's calendar.
+  auto parsed = py::ParseDateutil(text, absl::ToCivilDay(ctx.clock->Now(), absl::LocalTimeZone()));
   if (!parsed.ok()) {
     return TextReply(422, "Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601");
   }
@@ -117,6 +118,7 @@ std::optional<Reply> ParseSchedule(const ActionContext& ctx, const std::string& 
   absl::Time t = py::ToTime(*parsed, absl::UTCTimeZone());
   if (t < ctx.clock->Now()) return TextReply(422, absl::StrCat("Cannot schedule ", action, " in the past"));
   *out = t;
+  if (iso != nullptr) *iso = py::IsoFormat(*parsed);
   return std::nullopt;
 }
 
@@ -180,7 +182,7 @@ Reply SwitchoverOrFailover(const ActionContext& ctx, const httplib::Request& req
   if (!scheduled.empty()) {
     if (leader.empty()) return TextReply(400, absl::StrCat("Scheduled ", action, " is possible only from a specific leader"));
     if (cluster.IsPaused()) return TextReply(400, absl::StrCat("Can't schedule ", action, " in the paused state"));
-    if (auto bad = ParseSchedule(ctx, scheduled, action, &at)) return *bad;
+    if (auto bad = ParseSchedule(ctx, scheduled, action, &at, &scheduled)) return *bad;
   }
   if (cluster.IsPaused() && candidate.empty()) {
     return TextReply(400, absl::StrCat(Title(action), " is possible only to a specific candidate in a paused state"));

@@ -14,6 +14,10 @@ namespace {
 
 constexpr int kSecondsPerDay = 86400;
 
+// What dateutil splits on (str.isspace()), ASCII only: the other Unicode spaces are not
+// accepted here.
+constexpr std::string_view kDateutilSpaces = " \t\n\v\f\r\x1c\x1d\x1e\x1f";
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // A reader over the text; every Take* either consumes what it names or leaves the position.
@@ -55,7 +59,7 @@ class Scanner {
     while (!AtEnd() && IsDigit(s_[i_])) ++i_;
     return s_.substr(start, i_ - start);
   }
-  size_t SkipSpaces(std::string_view chars = " ") {
+  size_t SkipSpaces(std::string_view chars = kDateutilSpaces) {
     size_t start = i_;
     while (!AtEnd() && chars.find(s_[i_]) != std::string_view::npos) ++i_;
     return i_ - start;
@@ -180,11 +184,11 @@ absl::StatusOr<DateTime> ParseDateutil(std::string_view text, absl::CivilDay def
     } else if (in.SkipSpaces() > 0 && IsDigit(in.Peek())) {
       has_time = true;
     }
-    // An hour alone is dateutil's reading only after a T, and only with two digits.
+    // An hour alone (no minutes) is dateutil's reading only with two digits.
     if (has_time) {
       size_t start = in.Position();
       if (!in.TakeNumber(1, 2, &hour)) return unparsable();
-      if (in.Peek() != ':' && (!t_separator || in.Position() - start != 2)) return unparsable();
+      if (in.Peek() != ':' && in.Position() - start != 2) return unparsable();
     }
   } else if (!in.TakeNumber(1, 2, &hour) || in.Peek() != ':') {
     return unparsable();

@@ -1,6 +1,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -109,10 +110,17 @@ class Converter {
 
   // The value PyYAML's SafeLoader builds. Where it would refuse the file (`key: =`, `0x_`, a
   // date that does not exist) the error names the key; an integer beyond 64 bits and a
-  // timestamp stay text (no setting takes either).
+  // timestamp stay text (no setting takes either); NaN and infinities are refused (no setting
+  // takes one, and JSON has no spelling for them).
   Json PlainScalar(const YAML::Node& node, const KeyPath& path) {
     const std::string& value = node.Scalar();
     absl::StatusOr<Json> loaded = py::LoadYamlScalar(value);
+    if (loaded.ok() && loaded->is_number_float() && !std::isfinite(loaded->get<double>())) {
+      diagnostics_->Error(PosFromMark(file_, node.Mark()), DottedPath(path),
+                          absl::StrCat("'", value.size() > 40 ? value.substr(0, 40) + "..." : value,
+                                       "' is not a finite number: no setting takes one"));
+      return Json(value);
+    }
     if (loaded.ok()) return *std::move(loaded);
     if (loaded.status().code() != absl::StatusCode::kOutOfRange) {
       diagnostics_->Error(PosFromMark(file_, node.Mark()), DottedPath(path),

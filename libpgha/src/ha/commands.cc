@@ -74,11 +74,8 @@ void CommandHandler::HandleOne(int ticket, const Command& command, const dcs::Cl
       dcs::FailoverRequest f;
       f.leader = JsonString(p, "leader");
       f.candidate = JsonString(p, "candidate");
+      // Already isoformat() in the zone the request gave, as Patroni stores it.
       f.scheduled_at_text = JsonString(p, "scheduled_at");
-      if (!f.scheduled_at_text.empty()) {
-        auto t = dcs::ParseTimestamp(f.scheduled_at_text);
-        if (t.ok()) f.scheduled_at_text = dcs::FormatTimestamp(*t);
-      }
       auto fresh = dcs_->Load(dcs::ReadMode::kLinearizable);
       const dcs::ClusterState& current = fresh.ok() ? **fresh : cluster;
       absl::Status s =

@@ -37,15 +37,16 @@ std::string IsoFormat(absl::Time t, absl::TimeZone zone, char sep = 'T');
 absl::Time ToTime(const DateTime& t, absl::TimeZone naive_zone);
 
 // dateutil.parser.parse(text, default=<midnight of default_day>) for the ISO 8601 forms:
-//   [date][(T|t|spaces)time][spaces][zone], surrounded by any spaces, where
+//   [date][(T|t|spaces)time][spaces][zone], with spaces before and after, where
 //   date = YYYY-M-D (one or two digits for month and day),
 //   time = H[:M[:S[.fraction]]] (one or two digits each; ",fraction" after two digits of
-//          seconds; an hour alone only after T and with two digits; without a date the
-//          minutes are needed),
-//   zone = Z, z, UTC, GMT, +H, +HH, +HHMM, +H:M or +HH:MM (or -).
-// A missing date is default_day; fractions keep six digits; out-of-range fields and offsets of
-// a day or more are refused as dateutil refuses them. dateutil's free-form text ("Dec 7 4pm")
-// is not accepted: kInvalidArgument.
+//          seconds; an hour alone needs two digits; without a date the minutes are needed),
+//   zone = Z, z, UTC, GMT, +H, +HH, +HHMM, +H:M or +HH:MM (or -),
+//   spaces = what str.isspace() accepts in ASCII (space, tab, newline, ...).
+// What is accepted is read exactly as dateutil reads it (the pycompat test compares): a
+// missing date is default_day, fractions keep six digits, out-of-range fields and offsets of
+// a day or more are refused. dateutil reads more than this (free-form text like "Dec 7 4pm",
+// compact 20261122T0407, "27,Z"): such text is kInvalidArgument here.
 absl::StatusOr<DateTime> ParseDateutil(std::string_view text, absl::CivilDay default_day);
 
 // PyYAML's SafeConstructor.construct_yaml_timestamp for a scalar that resolves as a timestamp

@@ -11,27 +11,41 @@
 
 namespace pgha {
 
-// The code point that starts at `*pos`, advancing `*pos` past it. A byte that does not start a
+// The code point that starts at `*pos`, advancing `*pos` past it. Bytes that are not a
 // well-formed sequence (a stray continuation byte, a truncated sequence, an overlong form, a
-// surrogate, a value above U+10FFFF) returns -1 and advances by that one byte.
+// surrogate, a value above U+10FFFF) return -1 and advance past their maximal subpart: the lead
+// byte and the continuation bytes that could still have completed it, one error for all of
+// them, as Python's decode(errors="replace") counts them (Unicode's "U+FFFD substitution of
+// maximal subparts").
 inline long NextCodePoint(std::string_view text, size_t* pos) {
   size_t i = *pos;
   unsigned char c = static_cast<unsigned char>(text[i]);
   *pos = i + 1;
   if (c < 0x80) return c;
-  int extra = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
-  if (extra < 0 || i + extra >= text.size()) return -1;
-  long cp = c & (0x3f >> extra);
-  for (int k = 1; k <= extra; ++k) {
-    unsigned char cc = static_cast<unsigned char>(text[i + k]);
-    if ((cc & 0xc0) != 0x80) return -1;
-    cp = (cp << 6) | (cc & 0x3f);
-  }
-  if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-      (extra == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+  int extra = 0;
+  unsigned char second_min = 0x80, second_max = 0xbf;  // what may follow this lead byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    extra = 1;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    extra = 2;
+    if (c == 0xe0) second_min = 0xa0;  // no overlong forms
+    if (c == 0xed) second_max = 0x9f;  // no surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    extra = 3;
+    if (c == 0xf0) second_min = 0x90;  // no overlong forms
+    if (c == 0xf4) second_max = 0x8f;  // nothing above U+10FFFF
+  } else {
     return -1;
   }
-  *pos = i + extra + 1;
+  long cp = c & (0x3f >> extra);
+  for (int k = 1; k <= extra; ++k) {
+    if (i + k >= text.size()) return -1;
+    unsigned char cc = static_cast<unsigned char>(text[i + k]);
+    bool fits = k == 1 ? cc >= second_min && cc <= second_max : (cc & 0xc0) == 0x80;
+    if (!fits) return -1;
+    cp = (cp << 6) | (cc & 0x3f);
+    *pos = i + k + 1;
+  }
   return cp;
 }
 
@@ -63,8 +77,7 @@ inline void AppendUtf8(char32_t cp, std::string* out) {
   }
 }
 
-// The code points of `text`; a byte that does not start a well-formed sequence becomes U+FFFD,
-// as Python's decode(errors="replace") does for it.
+// The code points of `text`, each ill-formed part U+FFFD: Python's decode(errors="replace").
 inline std::u32string DecodeUtf8(std::string_view text) {
   std::u32string out;
   size_t pos = 0;
