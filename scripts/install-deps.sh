@@ -17,6 +17,8 @@ packages=(
   util-linux iproute2 procps curl openssl
   # the pycompat test compares with Python itself
   python3 python3-yaml python3-dateutil
+  # the migration test replaces Debian's Patroni node by node (nothing is enabled or started)
+  patroni
   # the fault suite drops packets with nftables
   nftables
   # fuzz targets: clang with ASan/UBSan and libFuzzer (tests/fuzz)

@@ -1,6 +1,7 @@
 #include "cluster_harness.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pwd.h>
@@ -49,6 +50,11 @@ ClusterHarness::ClusterHarness(ClusterOptions options)
     std::string yaml = NodeYaml(s);
     config_paths_.push_back(dir_.WriteFile(base + ".yml", yaml));
     dir_.WriteFile(base + "/.keep", "");
+    // The superuser's password for the harness's own connections: the manager's pgpass file
+    // (postgresql.pgpass) holds what it needs at the moment, Patroni's only the replication
+    // user's.
+    std::string passfile = dir_.WriteFile(base + ".pgpass", "*:*:*:postgres:super secret\n");
+    ::chmod(passfile.c_str(), 0600);
     specs_.push_back(s);
     daemons_.push_back(nullptr);
   }
@@ -79,8 +85,9 @@ ClusterHarness::~ClusterHarness() {
   }
 }
 
-void ClusterHarness::StartNode(int i) {
-  std::string binary = std::string(PGHA_BINARY_DIR) + "/pgha";
+void ClusterHarness::StartNode(int i, Manager manager) {
+  std::string binary =
+      manager == Manager::kPatroni ? "/usr/bin/patroni" : std::string(PGHA_BINARY_DIR) + "/pgha";
   std::vector<std::string> argv;
   if (!options_.run_as.empty()) {
     argv = {"/usr/bin/setpriv", "--reuid=" + options_.run_as, "--regid=" + options_.run_as,
@@ -89,7 +96,7 @@ void ClusterHarness::StartNode(int i) {
   argv.push_back(binary);
   argv.push_back(config_paths_[i]);
   daemons_[i] = std::make_unique<ServerProcess>(argv, dir_.Sub(absl::StrCat("pg", i + 1, ".log")));
-  if (!daemons_[i]->Start()) throw std::runtime_error("cannot start pgha");
+  if (!daemons_[i]->Start()) throw std::runtime_error("cannot start " + binary);
 }
 
 void ClusterHarness::StartAll() {
@@ -176,7 +183,7 @@ absl::StatusOr<std::vector<std::string>> ClusterHarness::Sql(int i, const std::s
                                          {"port", std::to_string(specs_[i].pg_port)},
                                          {"user", "postgres"},
                                          {"dbname", "postgres"},
-                                         {"passfile", specs_[i].dir + "/pgpass"},
+                                         {"passfile", passfile(i)},
                                          {"connect_timeout", "3"}});
   if (!conn.ok()) return conn.status();
   auto r = (*conn)->Query(sql);

@@ -49,6 +49,13 @@ struct ClusterOptions {
   std::function<void(int index, NodeSpec& spec)> customize;
 };
 
+// The program that manages a node. The same configuration file serves both: a rolling
+// migration (tests/migration/) swaps one for the other on a node's data directory.
+enum class Manager {
+  kPgha,
+  kPatroni,  // Debian's /usr/bin/patroni
+};
+
 class ClusterHarness {
  public:
   explicit ClusterHarness(ClusterOptions options = {});
@@ -56,7 +63,7 @@ class ClusterHarness {
 
   // Starts every node's daemon and waits until one leader and N-1 streaming replicas run.
   void StartAll();
-  void StartNode(int i);
+  void StartNode(int i, Manager manager = Manager::kPgha);
   void KillDaemon(int i);         // SIGKILL the pgha process
   void KillPostmaster(int i);     // SIGKILL the postmaster (from postmaster.pid)
   // The pid of node i's fencer (from its pid file), 0 when none runs.
@@ -87,6 +94,8 @@ class ClusterHarness {
   // The cluster as the DCS holds it now, read with node 0's configuration (as pghactl reads it).
   absl::StatusOr<dcs::ClusterStatePtr> LoadDcs() const;
   const std::string& config_path(int i) const { return config_paths_[i]; }
+  // A libpq password file with the superuser's password, for the test's own connections.
+  std::string passfile(int i) const { return specs_[i].dir + ".pgpass"; }
 
  private:
   ClusterOptions options_;

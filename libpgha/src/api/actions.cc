@@ -1,5 +1,6 @@
 #include "actions.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/ascii.h"
@@ -159,6 +160,24 @@ std::string FailoverImpossibleReason(const ActionContext& ctx, const dcs::Cluste
   return action + " is not possible: no good candidates have been found";
 }
 
+// A status whose cluster was read after `asked_at`: what Patroni's dcs.get_cluster() gives
+// its switchover checks. The published snapshot may be a cycle old, and a cycle ago the
+// leader may not yet have listed a standby it just made synchronous (the migration test got
+// "candidate name does not match with sync_standby" for a node every tool showed as Sync
+// Standby). Wakes the loop and waits for its next read, at most two loop_waits; without a
+// loop (tests publishing by hand) the current status.
+std::shared_ptr<const ha::NodeStatus> FreshStatus(const ActionContext& ctx, absl::Time asked_at) {
+  auto status = ctx.o->board->Current();
+  if (status->cluster_read_at == absl::InfinitePast()) return status;
+  ctx.o->board->Wake();
+  absl::Time deadline = asked_at + 2 * std::max(absl::Seconds(1), ctx.o->loop_wait());
+  while (status->cluster_read_at < asked_at && ctx.clock->Monotonic() < deadline) {
+    ctx.clock->SleepFor(absl::Milliseconds(10));
+    status = ctx.o->board->Current();
+  }
+  return status;
+}
+
 Reply SwitchoverOrFailover(const ActionContext& ctx, const httplib::Request& req, const std::string& action) {
   Reply error;
   auto body = Body(req, false, &error);
@@ -167,7 +186,7 @@ Reply SwitchoverOrFailover(const ActionContext& ctx, const httplib::Request& req
   std::string candidate = Field(*body, "candidate");
   if (candidate.empty()) candidate = Field(*body, "member");
   std::string scheduled = Field(*body, "scheduled_at");
-  auto status = ctx.o->board->Current();
+  auto status = FreshStatus(ctx, ctx.clock->Monotonic());
   if (!status->cluster) return TextReply(503, "DCS is not accessible");
   const dcs::ClusterState& cluster = *status->cluster;
   PGHA_LOG(INFO) << "received " << action << " request with leader=" << leader << " candidate=" << candidate

@@ -359,8 +359,10 @@ std::string EncodeSync(const SyncState& s) {
   Json doc = Json::object();
   doc["leader"] = s.leader;
   if (s.quorum) doc["quorum"] = *s.quorum;  // quorum commit: Patroni 4's key order
-  doc["sync_standby"] =
-      s.sync_standby.empty() ? Json(nullptr) : Json(absl::StrJoin(s.sync_standby, ","));
+  // Sorted, as Patroni writes it (','.join(sorted(sync_standby))).
+  std::vector<std::string> names = s.sync_standby;
+  std::sort(names.begin(), names.end());
+  doc["sync_standby"] = names.empty() ? Json(nullptr) : Json(absl::StrJoin(names, ","));
   return Compact(doc);
 }
 

@@ -28,6 +28,7 @@ struct HaLoop::Impl {
   std::optional<absl::Duration> next_cycle_within;  // the last decision's
   std::optional<absl::Time> lock_refreshed_at;
   dcs::ClusterStatePtr last_cluster = std::make_shared<dcs::ClusterState>();
+  absl::Time last_cluster_read_at = absl::InfinitePast();
   std::set<std::string> logged_decode_errors;  // as last read, each logged once
   dcs::Version config_version = dcs::kNoVersion - 1;  // never matches: apply on the first cycle
   RecordingWriteGuard no_guard;  // when the options name none (tests of the loop)
@@ -95,6 +96,7 @@ struct HaLoop::Impl {
     // request (backends serve the read below from their watch while the keep-alive works).
     absl::Status renewed = o.dcs->KeepAlive();
     if (renewed.ok()) local.session_renewed_at = started;
+    absl::Time read_at = clock->Monotonic();
     absl::StatusOr<dcs::ClusterStatePtr> loaded =
         absl::IsUnavailable(renewed) || absl::IsDeadlineExceeded(renewed) ? renewed : o.dcs->Load();
     if (!renewed.ok() && loaded.ok()) {
@@ -102,6 +104,7 @@ struct HaLoop::Impl {
     }
     if (loaded.ok()) {
       last_cluster = *loaded;
+      last_cluster_read_at = read_at;
       local.dcs_ok = true;
       last_dcs_ok = clock->Now();
       // Each undecodable value once, not every cycle: garbage someone wrote must not fill the
@@ -204,6 +207,7 @@ struct HaLoop::Impl {
     status.holds_lock = holding;
     status.pg = after.pg;
     status.cluster = last_cluster;
+    status.cluster_read_at = last_cluster_read_at;
     status.dcs_ok = local.dcs_ok;
     status.dcs_last_seen = last_dcs_ok;
     status.loop_last_run = clock->Now();
@@ -380,6 +384,40 @@ void HaLoop::Run() {
   shared->cv.notify_all();
 }
 
+namespace {
+
+// Patroni's while_not_sync_standby (ha.py): a synchronous standby about to stop its PostgreSQL
+// first asks the leader to take it out of synchronous_standby_names, by publishing the tag
+// nosync, and waits at most two loop_waits for the `sync` key to drop it (or the leader to
+// change). Otherwise every commit on the primary waits until the leader notices that the
+// standby is gone: the migration test measured 0.5 to 0.8 s without an acknowledged write when
+// a pgha replica stopped, 0.1 s when a Patroni replica did.
+void LeaveSynchronousStandby(dcs::Dcs& dcs, Clock& clock, const config::Config& local,
+                             const HaConfig& config, const dcs::ClusterState& cluster,
+                             const LocalState& now) {
+  if (config.nosync || !cluster.IsSynchronousMode() || !cluster.sync || !cluster.leader ||
+      !cluster.sync->Contains(config.name)) {
+    return;
+  }
+  dcs::Member m = internal::MemberRecord(
+      local, now, {internal::MemberState(now), internal::MemberRole(now, false)});
+  if (!m.tags.is_object()) m.tags = Json::object();
+  m.tags["nosync"] = true;
+  if (!dcs.WriteMember(m).ok()) return;  // a hint only, as in Patroni
+  PGHA_LOG(INFO) << "waiting for the leader to release us from synchronous standby";
+  const std::string leader = cluster.leader->name;
+  absl::Time deadline = clock.Monotonic() + 2 * config.loop_wait;
+  while (clock.Monotonic() < deadline) {
+    clock.SleepFor(absl::Milliseconds(100));
+    auto fresh = dcs.Load();
+    if (!fresh.ok()) return;
+    const dcs::ClusterState& c = **fresh;
+    if (!c.sync || !c.sync->Contains(config.name) || !c.leader || c.leader->name != leader) return;
+  }
+}
+
+}  // namespace
+
 void HaLoop::Shutdown() {
   Impl& d = *impl_;
   auto cluster = d.o.dcs->Load();
@@ -391,6 +429,11 @@ void HaLoop::Shutdown() {
   }
   pg::Observation o = d.o.pg->Observe();
   bool was_primary = o.accepting && !o.in_recovery;
+  if (!was_primary && o.accepting && cluster.ok()) {
+    LocalState now;
+    now.pg = o;
+    LeaveSynchronousStandby(*d.o.dcs, *d.clock, d.o.local, d.config, **cluster, now);
+  }
   PGHA_LOG(INFO) << "shutting down: stopping PostgreSQL";
   absl::Duration timeout = std::max(absl::Seconds(60), d.config.ttl);
   absl::Status stopped = was_primary ? internal::StopPrimary(*d.o.pg, pg::StopMode::kFast, timeout, d.config)

@@ -29,6 +29,9 @@ struct NodeStatus {
   bool holds_lock = false;
   pg::Observation pg;
   dcs::ClusterStatePtr cluster;  // last successfully read
+  // When the read of `cluster` began (the loop's clock, Monotonic()); InfinitePast when no loop
+  // publishes (tests that publish by hand).
+  absl::Time cluster_read_at = absl::InfinitePast();
   bool dcs_ok = false;
   std::optional<absl::Time> dcs_last_seen;
   std::optional<absl::Time> loop_last_run;  // wall clock of the last finished cycle
