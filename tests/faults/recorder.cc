@@ -113,7 +113,13 @@ void Recorder::ProbeLoop(int node) {
 }
 
 TrialFigures Recorder::Analyse(int final_primary, absl::Time from) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  // A copy of the records: the writers go on while the final primary is queried.
+  std::vector<Attempt> client, probe;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    client = client_;
+    probe = probe_;
+  }
   TrialFigures f;
   // Writable runs per node: maximal sequences of acknowledged probes, from the first
   // acknowledgement to the last. Two nodes' runs overlapping = two writable nodes.
@@ -123,7 +129,7 @@ TrialFigures Recorder::Analyse(int final_primary, absl::Time from) const {
   };
   std::vector<Run> runs;
   std::map<int, std::vector<Attempt>> by_node;
-  for (const auto& a : probe_) by_node[a.node].push_back(a);
+  for (const auto& a : probe) by_node[a.node].push_back(a);
   for (auto& [node, attempts] : by_node) {
     std::sort(attempts.begin(), attempts.end(), [](const Attempt& x, const Attempt& y) { return x.sent < y.sent; });
     std::optional<Run> open;
@@ -153,7 +159,7 @@ TrialFigures Recorder::Analyse(int final_primary, absl::Time from) const {
   }
   // No writable node: the longest gap between consecutive acknowledgements of any node.
   std::vector<absl::Time> acks;
-  for (const auto& a : probe_) {
+  for (const auto& a : probe) {
     if (a.acked) acks.push_back(a.done);
   }
   std::sort(acks.begin(), acks.end());
@@ -162,7 +168,7 @@ TrialFigures Recorder::Analyse(int final_primary, absl::Time from) const {
     if (acks[i] >= from) f.none_writable = std::max(f.none_writable, acks[i] - acks[i - 1]);
   }
   if (std::getenv("PGHA_FAULT_DEBUG") != nullptr) {
-    for (const auto& a : probe_) {
+    for (const auto& a : probe) {
       if (a.sent >= from - absl::Seconds(1) && a.sent <= from + absl::Seconds(8)) {
         std::fprintf(stderr, "probe %s +%.2f %s\n", nodes_[a.node].name.c_str(),
                      absl::ToDoubleSeconds(a.sent - from), a.acked ? "ack" : "-");
@@ -171,7 +177,7 @@ TrialFigures Recorder::Analyse(int final_primary, absl::Time from) const {
   }
   // Every acknowledged row, client's and probe's, must be on the final primary.
   std::set<int64_t> want;
-  for (const auto* list : {&client_, &probe_}) {
+  for (const auto* list : {&client, &probe}) {
     for (const auto& a : *list) {
       if (a.acked) want.insert(a.id);
     }

@@ -13,7 +13,6 @@
 // (synchronous_node_count 2), so that a kill -9 may not lose an acknowledged commit whichever
 // replica wins.
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -25,6 +24,7 @@
 #include "cluster_harness.h"
 #include "pgha/base/clock.h"
 #include "pgha/base/process_runner.h"
+#include "pgha/postgres/fence.h"
 #include "server_process.h"
 #include "wait.h"
 
@@ -61,8 +61,8 @@ class Migration {
     }
     REQUIRE(Recorder::CreateTables(targets[*primary]));
     for (int i = 0; i < c_.size(); ++i) {
-      REQUIRE(WaitFor([&] { return c_.Sql(i, "SELECT count(*) FROM acked").ok(); },
-                      absl::Seconds(60)));
+      REQUIRE(
+          WaitFor([&] { return c_.Sql(i, "SELECT count(*) FROM acked").ok(); }, absl::Seconds(60)));
     }
     recorder_ = std::make_unique<Recorder>(targets);
     recorder_->Start();
@@ -72,9 +72,14 @@ class Migration {
   // Hands replica `i` to `to`: stop its manager (which stops PostgreSQL), start the other on
   // the same configuration and data directory.
   void Replace(int i, Manager to) {
-    REQUIRE(c_.Primary() != i);
+    int primary = CurrentPrimary();
+    REQUIRE(primary != i);
+    REQUIRE(c_.StreamingReplica(i));
     absl::Time from = MonotonicNow();
     c_.TermDaemon(i);
+    // The old manager stopped PostgreSQL itself (a manager killed after TermDaemon's grace
+    // time would leave it running for the new one to find).
+    REQUIRE(pg::RunningPostmaster(c_.spec(i).dir + "/data") == 0);
     c_.StartNode(i, to);
     managers_[i] = to;
     EndStep(absl::StrCat("replace replica ", c_.name(i), " with ", ManagerName(to)), from);
@@ -101,25 +106,26 @@ class Migration {
       UNSCOPED_INFO("leader's /cluster: " << c_.Rest(primary, "GET", "/cluster").second);
     }
     REQUIRE(moved);
-    EndStep(absl::StrCat(tool, " switchover ", c_.name(primary), " (", ManagerName(managers_[primary]),
-                         ") -> ", c_.name(candidate), " (", ManagerName(managers_[candidate]), ")"),
-            from);
+    EndStep(
+        absl::StrCat(tool, " switchover ", c_.name(primary), " (", ManagerName(managers_[primary]),
+                     ") -> ", c_.name(candidate), " (", ManagerName(managers_[candidate]), ")"),
+        from);
   }
 
-  // kill -9 of the primary's manager and postmaster; one of `may_win` takes over; the killed
-  // node is started again under the same manager and rejoins.
-  void KillPrimary(const std::vector<int>& may_win) {
+  // kill -9 of the primary's manager and postmaster; another node takes over; the killed node
+  // is started again under the same manager and rejoins.
+  void KillPrimary() {
     int primary = CurrentPrimary();
     absl::Time from = MonotonicNow();
     c_.KillDaemon(primary);
     c_.KillPostmaster(primary);
     std::optional<int> winner;
-    REQUIRE(WaitFor([&] {
-      winner = c_.Primary();
-      return winner && *winner != primary;
-    }, absl::Minutes(2), absl::Milliseconds(100)));
-    INFO("winner " << c_.name(*winner));
-    CHECK(std::find(may_win.begin(), may_win.end(), *winner) != may_win.end());
+    REQUIRE(WaitFor(
+        [&] {
+          winner = c_.Primary();
+          return winner && *winner != primary;
+        },
+        absl::Minutes(2), absl::Milliseconds(100)));
     c_.StartNode(primary, managers_[primary]);
     EndStep(absl::StrCat("kill -9 ", c_.name(primary), " (", ManagerName(managers_[primary]), "); ",
                          c_.name(*winner), " (", ManagerName(managers_[*winner]), ") took over"),
@@ -167,7 +173,8 @@ class Migration {
   std::optional<std::vector<std::string>> Topology(const std::string& tool) const {
     ProcessResult r = Ctl(tool, {"list", "-f", "json"});
     size_t open = r.output.find('['), close = r.output.rfind(']');
-    if (r.exit_code != 0 || open == std::string::npos || close == std::string::npos) return std::nullopt;
+    if (r.exit_code != 0 || open == std::string::npos || close == std::string::npos)
+      return std::nullopt;
     Json list = Json::parse(r.output.substr(open, close - open + 1), nullptr, false);
     if (!list.is_array()) return std::nullopt;
     std::vector<std::string> out;
@@ -185,32 +192,36 @@ class Migration {
   void EndStep(const std::string& step, absl::Time from) {
     int primary = CurrentPrimary();
     std::optional<std::vector<std::string>> patronictl, pghactl;
-    bool agree = WaitFor([&] {
-      patronictl = Topology("patronictl");
-      pghactl = Topology("pghactl");
-      if (!patronictl || !pghactl || *patronictl != *pghactl || patronictl->size() != 3) return false;
-      // One leader, the primary; both replicas synchronous and running.
-      int leaders = 0, sync_standbys = 0;
-      for (const auto& line : *patronictl) {
-        if (line.find(" Leader running ") != std::string::npos &&
-            line.rfind(c_.name(primary) + " ", 0) == 0) {
-          ++leaders;
-        }
-        if (line.find(" Sync Standby ") != std::string::npos) ++sync_standbys;
-      }
-      return leaders == 1 && sync_standbys == 2;
-    }, absl::Minutes(2), absl::Milliseconds(250));
+    bool agree = WaitFor(
+        [&] {
+          patronictl = Topology("patronictl");
+          pghactl = Topology("pghactl");
+          if (!patronictl || !pghactl || *patronictl != *pghactl || patronictl->size() != 3)
+            return false;
+          // One leader, the primary; both replicas synchronous and running.
+          int leaders = 0, sync_standbys = 0;
+          for (const auto& line : *patronictl) {
+            if (line.find(" Leader running ") != std::string::npos &&
+                line.rfind(c_.name(primary) + " ", 0) == 0) {
+              ++leaders;
+            }
+            if (line.find(" Sync Standby ") != std::string::npos) ++sync_standbys;
+          }
+          return leaders == 1 && sync_standbys == 2;
+        },
+        absl::Minutes(2), absl::Milliseconds(250));
     INFO(step);
     INFO("patronictl: " << (patronictl ? absl::StrJoin(*patronictl, "; ") : "(no answer)"));
     INFO("pghactl:    " << (pghactl ? absl::StrJoin(*pghactl, "; ") : "(no answer)"));
     CHECK(agree);
     if (!recorder_) return;
     TrialFigures f = recorder_->Analyse(primary, from);
+    int64_t acked_before = figures_.empty() ? 0 : figures_.back().acked;
     figures_.push_back({step, f.none_writable, f.acked, f.lost, f.two_writable});
     INFO(absl::StrJoin(f.overlaps, "; "));
     CHECK(f.lost == 0);
     CHECK(f.two_writable == absl::ZeroDuration());
-    CHECK(f.acked > 0);
+    CHECK(f.acked > acked_before);  // writes went on during the step
   }
 
   ClusterHarness& c_;
@@ -219,10 +230,35 @@ class Migration {
   std::vector<StepFigures> figures_;
 };
 
+// Hands the cluster from `from` to `to` as docs/migration.md does it: a replica, with a
+// switchover to it and a kill -9 of it that only `from` nodes may take over; another replica,
+// with a switchover and a kill -9; then the primary moves to a `to` node if a `from` node holds
+// it and the last `from` node is replaced, followed by a switchover and a kill -9 in the
+// cluster of `to` nodes alone. The switchovers alternate between the two tools.
+void HandOverCluster(Migration& m, Manager from, Manager to, const std::string& tool,
+                     const std::string& other_tool) {
+  int first = m.NodesOf(from, /*replicas_only=*/true).front();
+  m.Replace(first, to);
+  m.Switchover(first, tool);
+  m.KillPrimary();  // only `from` nodes are left to take over
+  int second = m.NodesOf(from, /*replicas_only=*/true).front();
+  m.Replace(second, to);
+  m.Switchover(second, other_tool);
+  m.KillPrimary();
+  std::vector<int> last = m.NodesOf(from, false);
+  REQUIRE(last.size() == 1);
+  if (m.CurrentPrimary() == last[0]) m.Switchover(first, tool);
+  m.Replace(last[0], to);
+  REQUIRE(m.NodesOf(from, false).empty());
+  m.Switchover(m.NodesOf(to, /*replicas_only=*/true).front(), other_tool);
+  m.KillPrimary();
+}
+
 // Patroni 3.0.2 -> pgha node by node, then back.
 TEST_CASE("a Patroni cluster is replaced by pgha node by node and back, with writes throughout") {
   RequireScenarioPrerequisites();
-  if (FindProgram("patroni", {"/usr/bin"}).empty() || FindProgram("patronictl", {"/usr/bin"}).empty()) {
+  if (FindProgram("patroni", {"/usr/bin"}).empty() ||
+      FindProgram("patronictl", {"/usr/bin"}).empty()) {
     SkipBinary("Debian's patroni package is not installed (scripts/install-deps.sh installs it)");
   }
   ClusterOptions o;
@@ -235,44 +271,8 @@ TEST_CASE("a Patroni cluster is replaced by pgha node by node and back, with wri
   ClusterHarness c(o);
   Migration m(c);
   m.Begin();
-
-  // Forward. 1: one replica to pgha; a switchover to it; killed, only Patroni nodes may win.
-  int first = m.NodesOf(Manager::kPatroni, /*replicas_only=*/true).front();
-  m.Replace(first, Manager::kPgha);
-  m.Switchover(first, "patronictl");
-  m.KillPrimary(m.NodesOf(Manager::kPatroni, false));
-  // 2: the other Patroni replica; a switchover to it, then killed (either may win).
-  int second = m.NodesOf(Manager::kPatroni, /*replicas_only=*/true).front();
-  m.Replace(second, Manager::kPgha);
-  m.Switchover(second, "pghactl");
-  m.KillPrimary({0, 1, 2});
-  // 3: the primary moves to pgha if Patroni holds it, then the last Patroni node is replaced.
-  std::vector<int> patroni = m.NodesOf(Manager::kPatroni, false);
-  REQUIRE(patroni.size() == 1);
-  if (m.CurrentPrimary() == patroni[0]) m.Switchover(first != patroni[0] ? first : second, "pghactl");
-  m.Replace(patroni[0], Manager::kPgha);
-  REQUIRE(m.NodesOf(Manager::kPatroni, false).empty());
-  m.Switchover(m.NodesOf(Manager::kPgha, true).front(), "pghactl");
-  m.KillPrimary({0, 1, 2});
-
-  // Back. 1: one replica to Patroni; a switchover to it; killed, only pgha nodes may win.
-  int back = m.NodesOf(Manager::kPgha, /*replicas_only=*/true).front();
-  m.Replace(back, Manager::kPatroni);
-  m.Switchover(back, "pghactl");
-  m.KillPrimary(m.NodesOf(Manager::kPgha, false));
-  // 2: the other pgha replica.
-  int back2 = m.NodesOf(Manager::kPgha, /*replicas_only=*/true).front();
-  m.Replace(back2, Manager::kPatroni);
-  m.Switchover(back2, "patronictl");
-  m.KillPrimary({0, 1, 2});
-  // 3: the last pgha node, after the primary moves to Patroni.
-  std::vector<int> pgha = m.NodesOf(Manager::kPgha, false);
-  REQUIRE(pgha.size() == 1);
-  if (m.CurrentPrimary() == pgha[0]) m.Switchover(back != pgha[0] ? back : back2, "patronictl");
-  m.Replace(pgha[0], Manager::kPatroni);
-  REQUIRE(m.NodesOf(Manager::kPgha, false).empty());
-  m.Switchover(m.NodesOf(Manager::kPatroni, true).front(), "patronictl");
-  m.KillPrimary({0, 1, 2});
+  HandOverCluster(m, Manager::kPatroni, Manager::kPgha, "patronictl", "pghactl");
+  HandOverCluster(m, Manager::kPgha, Manager::kPatroni, "pghactl", "patronictl");
   m.PrintFigures();
 }
 

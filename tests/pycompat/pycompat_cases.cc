@@ -136,38 +136,6 @@ std::string RandomString(std::mt19937_64& rng) {
   return out;
 }
 
-// A document of the kinds Patroni's JSON holds. NaN and infinities are left to the F lines:
-// the lossless transport (JSON) has no spelling for them.
-Json RandomJson(std::mt19937_64& rng, int depth) {
-  switch (rng() % (depth > 3 ? 6 : 8)) {
-    case 0:
-      return nullptr;
-    case 1:
-      return (rng() % 2) == 0;
-    case 2:
-      return static_cast<int64_t>(rng()) >> (rng() % 64);
-    case 3:
-      return static_cast<uint64_t>(rng());
-    case 4: {
-      double d = RandomDouble(rng);
-      return std::isfinite(d) ? Json(d) : Json(0.25);
-    }
-    case 5:
-      return RandomString(rng);
-    case 6: {
-      Json a = Json::array();
-      for (int n = static_cast<int>(rng() % 5); n > 0; --n) a.push_back(RandomJson(rng, depth + 1));
-      return a;
-    }
-    default: {
-      Json o = Json::object();
-      for (int n = static_cast<int>(rng() % 5); n > 0; --n)
-        o[RandomString(rng)] = RandomJson(rng, depth + 1);
-      return o;
-    }
-  }
-}
-
 template <typename T>
 const T& Pick(std::mt19937_64& rng, const std::vector<T>& from) {
   return from[rng() % from.size()];
@@ -410,35 +378,49 @@ std::string RandomYamlString(std::mt19937_64& rng) {
   }
 }
 
-Json RandomYamlDocument(std::mt19937_64& rng, int depth) {
-  switch (rng() % (depth > 2 ? 5 : 8)) {
+// What a generated document is made of.
+struct DocumentKind {
+  std::string (*text)(std::mt19937_64&);  // its strings and keys
+  int flat_below_depth;                   // no containers deeper than this
+  bool finite_only;   // no NaN or infinity (the J lines' lossless transport has no spelling)
+  bool short_floats;  // floats mostly with two decimals, as configurations hold them
+};
+
+// A document of the kinds Patroni's JSON and YAML hold.
+Json RandomDocument(std::mt19937_64& rng, const DocumentKind& kind, int depth = 0) {
+  switch (rng() % (depth > kind.flat_below_depth ? 6 : 8)) {
     case 0:
       return nullptr;
     case 1:
       return (rng() % 2) == 0;
     case 2:
       return static_cast<int64_t>(rng()) >> (rng() % 64);
-    case 3: {
+    case 3:
+      return static_cast<uint64_t>(rng());
+    case 4: {
       double d = RandomDouble(rng);
-      return rng() % 8 == 0 ? Json(d) : Json(std::nearbyint(d * 100) / 100);
+      if (kind.short_floats && rng() % 8 != 0) d = std::nearbyint(d * 100) / 100;
+      return kind.finite_only && !std::isfinite(d) ? Json(0.25) : Json(d);
     }
-    case 4:
-      return RandomYamlString(rng);
-    case 5: {
+    case 5:
+      return kind.text(rng);
+    case 6: {
       Json a = Json::array();
-      for (int n = static_cast<int>(rng() % 4); n > 0; --n)
-        a.push_back(RandomYamlDocument(rng, depth + 1));
+      for (int n = static_cast<int>(rng() % 5); n > 0; --n) a.push_back(RandomDocument(rng, kind, depth + 1));
       return a;
     }
     default: {
       Json o = Json::object();
       for (int n = static_cast<int>(rng() % 5); n > 0; --n) {
-        o[RandomYamlString(rng)] = RandomYamlDocument(rng, depth + 1);
+        o[kind.text(rng)] = RandomDocument(rng, kind, depth + 1);
       }
       return o;
     }
   }
 }
+
+constexpr DocumentKind kJsonDocument{RandomString, 3, true, false};
+constexpr DocumentKind kYamlDocument{RandomYamlString, 2, false, true};
 
 // ISO 8601 text in the forms ParseDateutil reads, with fields good and bad.
 std::string RandomDateutilText(std::mt19937_64& rng) {
@@ -553,7 +535,7 @@ int main(int argc, char** argv) {
     std::printf("F %016" PRIx64 " %s\n", Bits(d), pgha::py::FloatRepr(d).c_str());
   }
   for (long i = 0; i < count; ++i) {
-    Json v = RandomJson(rng, 0);
+    Json v = RandomDocument(rng, kJsonDocument);
     // Lossless transport: floats with 17 significant digits, strings escaped to ASCII.
     std::string input = v.dump(-1, ' ', true);
     std::printf("J %s\t%s\n", input.c_str(), pgha::py::JsonDumps(v).c_str());
@@ -568,7 +550,7 @@ int main(int argc, char** argv) {
                 YamlValue(text).c_str());
   }
   for (long i = 0; i < count; ++i) {
-    Json v = RandomYamlDocument(rng, 0);
+    Json v = RandomDocument(rng, kYamlDocument);
     pgha::py::YamlDumpStyle style{
         .flow = rng() % 3 == 0,
         .width = static_cast<int>(Pick(rng, std::vector<int>{80, 200, 20, 45}))};

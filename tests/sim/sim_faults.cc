@@ -123,7 +123,11 @@ void SimCluster::StopGracefully(const std::string& name) {
   Node& n = node(name);
   if (!n.up()) return;
   Event(absl::StrCat("FAULT ", name, ": graceful shutdown"));
+  // Shutdown may wait (a synchronous standby waits to be released); the other nodes' cycles
+  // run meanwhile, this node's own must not.
+  n.busy = true;
   n.loop->Shutdown();
+  n.busy = false;
   StopDaemon(n);
 }
 

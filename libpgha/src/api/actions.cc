@@ -160,21 +160,24 @@ std::string FailoverImpossibleReason(const ActionContext& ctx, const dcs::Cluste
   return action + " is not possible: no good candidates have been found";
 }
 
-// A status whose cluster was read after `asked_at`: what Patroni's dcs.get_cluster() gives
-// its switchover checks. The published snapshot may be a cycle old, and a cycle ago the
-// leader may not yet have listed a standby it just made synchronous (the migration test got
+// A status whose cycle read the DCS after `asked_at`: what Patroni's dcs.get_cluster() gives
+// its switchover checks. The published snapshot may be a cycle old, and a cycle ago the leader
+// may not yet have listed a standby it had just made synchronous (the migration test got
 // "candidate name does not match with sync_standby" for a node every tool showed as Sync
-// Standby). Wakes the loop and waits for its next read, at most two loop_waits; without a
-// loop (tests publishing by hand) the current status.
+// Standby). Wakes the loop and waits for its next read, at most two loop_waits (while the loop
+// runs a long task, the last status); nullptr when that read failed (the DCS does not answer).
+// Without a loop (tests that publish by hand) the current status.
 std::shared_ptr<const ha::NodeStatus> FreshStatus(const ActionContext& ctx, absl::Time asked_at) {
-  auto status = ctx.o->board->Current();
+  ha::StatusBoard& board = *ctx.o->board;
+  auto status = board.Current();
   if (status->cluster_read_at == absl::InfinitePast()) return status;
-  ctx.o->board->Wake();
-  absl::Time deadline = asked_at + 2 * std::max(absl::Seconds(1), ctx.o->loop_wait());
-  while (status->cluster_read_at < asked_at && ctx.clock->Monotonic() < deadline) {
+  board.Wake();
+  absl::Time deadline = asked_at + std::max(absl::Seconds(2), 2 * ctx.o->loop_wait());
+  while (status->cluster_read_at < asked_at && !board.Closed() && ctx.clock->Monotonic() < deadline) {
     ctx.clock->SleepFor(absl::Milliseconds(10));
-    status = ctx.o->board->Current();
+    status = board.Current();
   }
+  if (status->cluster_read_at >= asked_at && !status->dcs_ok) return nullptr;
   return status;
 }
 
@@ -186,9 +189,6 @@ Reply SwitchoverOrFailover(const ActionContext& ctx, const httplib::Request& req
   std::string candidate = Field(*body, "candidate");
   if (candidate.empty()) candidate = Field(*body, "member");
   std::string scheduled = Field(*body, "scheduled_at");
-  auto status = FreshStatus(ctx, ctx.clock->Monotonic());
-  if (!status->cluster) return TextReply(503, "DCS is not accessible");
-  const dcs::ClusterState& cluster = *status->cluster;
   PGHA_LOG(INFO) << "received " << action << " request with leader=" << leader << " candidate=" << candidate
                  << " scheduled_at=" << scheduled;
   if (action == "failover" && candidate.empty()) {
@@ -197,6 +197,9 @@ Reply SwitchoverOrFailover(const ActionContext& ctx, const httplib::Request& req
   if (action == "switchover" && leader.empty()) {
     return TextReply(400, "Switchover could be performed only from a specific leader");
   }
+  auto status = FreshStatus(ctx, ctx.clock->Monotonic());
+  if (!status || !status->cluster) return TextReply(503, "DCS is not accessible");
+  const dcs::ClusterState& cluster = *status->cluster;
   absl::Time at;
   if (!scheduled.empty()) {
     if (leader.empty()) return TextReply(400, absl::StrCat("Scheduled ", action, " is possible only from a specific leader"));

@@ -28,7 +28,7 @@ struct HaLoop::Impl {
   std::optional<absl::Duration> next_cycle_within;  // the last decision's
   std::optional<absl::Time> lock_refreshed_at;
   dcs::ClusterStatePtr last_cluster = std::make_shared<dcs::ClusterState>();
-  absl::Time last_cluster_read_at = absl::InfinitePast();
+  absl::Time last_read_at = absl::InfinitePast();  // when the last cycle began reading the DCS
   std::set<std::string> logged_decode_errors;  // as last read, each logged once
   dcs::Version config_version = dcs::kNoVersion - 1;  // never matches: apply on the first cycle
   RecordingWriteGuard no_guard;  // when the options name none (tests of the loop)
@@ -96,7 +96,7 @@ struct HaLoop::Impl {
     // request (backends serve the read below from their watch while the keep-alive works).
     absl::Status renewed = o.dcs->KeepAlive();
     if (renewed.ok()) local.session_renewed_at = started;
-    absl::Time read_at = clock->Monotonic();
+    last_read_at = clock->Monotonic();
     absl::StatusOr<dcs::ClusterStatePtr> loaded =
         absl::IsUnavailable(renewed) || absl::IsDeadlineExceeded(renewed) ? renewed : o.dcs->Load();
     if (!renewed.ok() && loaded.ok()) {
@@ -104,7 +104,6 @@ struct HaLoop::Impl {
     }
     if (loaded.ok()) {
       last_cluster = *loaded;
-      last_cluster_read_at = read_at;
       local.dcs_ok = true;
       last_dcs_ok = clock->Now();
       // Each undecodable value once, not every cycle: garbage someone wrote must not fill the
@@ -207,7 +206,7 @@ struct HaLoop::Impl {
     status.holds_lock = holding;
     status.pg = after.pg;
     status.cluster = last_cluster;
-    status.cluster_read_at = last_cluster_read_at;
+    status.cluster_read_at = last_read_at;
     status.dcs_ok = local.dcs_ok;
     status.dcs_last_seen = last_dcs_ok;
     status.loop_last_run = clock->Now();
@@ -395,10 +394,11 @@ namespace {
 void LeaveSynchronousStandby(dcs::Dcs& dcs, Clock& clock, const config::Config& local,
                              const HaConfig& config, const dcs::ClusterState& cluster,
                              const LocalState& now) {
-  if (config.nosync || !cluster.IsSynchronousMode() || !cluster.sync || !cluster.leader ||
-      !cluster.sync->Contains(config.name)) {
-    return;
-  }
+  // Patroni's is_sync_standby: listed by a sync key that the current leader wrote.
+  auto listed = [&](const dcs::ClusterState& c) {
+    return c.sync && c.leader && c.sync->LeaderIs(c.leader->name) && c.sync->Contains(config.name);
+  };
+  if (config.nosync || !cluster.IsSynchronousMode() || !listed(cluster)) return;
   dcs::Member m = internal::MemberRecord(
       local, now, {internal::MemberState(now), internal::MemberRole(now, false)});
   if (!m.tags.is_object()) m.tags = Json::object();
@@ -412,7 +412,7 @@ void LeaveSynchronousStandby(dcs::Dcs& dcs, Clock& clock, const config::Config& 
     auto fresh = dcs.Load();
     if (!fresh.ok()) return;
     const dcs::ClusterState& c = **fresh;
-    if (!c.sync || !c.sync->Contains(config.name) || !c.leader || c.leader->name != leader) return;
+    if (!listed(c) || c.leader->name != leader) return;
   }
 }
 

@@ -54,6 +54,11 @@ void StatusBoard::Close() {
   cv_.notify_all();
 }
 
+bool StatusBoard::Closed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_;
+}
+
 void StatusBoard::Wake() {
   std::lock_guard<std::mutex> lock(mu_);
   woken_ = true;

@@ -29,8 +29,9 @@ struct NodeStatus {
   bool holds_lock = false;
   pg::Observation pg;
   dcs::ClusterStatePtr cluster;  // last successfully read
-  // When the read of `cluster` began (the loop's clock, Monotonic()); InfinitePast when no loop
-  // publishes (tests that publish by hand).
+  // When this status's cycle began reading the DCS (the loop's clock, Monotonic(); the daemon's
+  // loop and REST server both use RealClock): `cluster` is that read when dcs_ok, the last
+  // successful one otherwise. InfinitePast when no loop publishes (tests that publish by hand).
   absl::Time cluster_read_at = absl::InfinitePast();
   bool dcs_ok = false;
   std::optional<absl::Time> dcs_last_seen;
@@ -94,6 +95,7 @@ class StatusBoard {
   // The loop has ended: every waiting and later Await returns at once, not done, so that the
   // REST server can stop without waiting out a client's restart.
   void Close();
+  bool Closed() const;
   // Wakes the loop early (new command, config changed through the API).
   void Wake();
   // The loop waits here between cycles (returns early on Wake()).
