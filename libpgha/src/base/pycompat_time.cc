@@ -1,4 +1,4 @@
-// Python's datetime.isoformat, dateutil's ISO 8601 parsing and PyYAML's timestamps
+// Python's datetime.isoformat and datetime's checks, and dateutil's ISO 8601 parsing
 // (pycompat_time.h).
 #include "pgha/base/pycompat_time.h"
 
@@ -7,7 +7,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "pgha/base/pycompat_yaml.h"
 
 namespace pgha::py {
 namespace {
@@ -78,28 +77,7 @@ int Microseconds(std::string_view digits) {
 }
 
 // The reason alone: callers word the message around the text they were given.
-absl::Status Refused(std::string_view /*text*/, std::string_view why) {
-  return absl::InvalidArgumentError(std::string(why));
-}
-
-// datetime's own checks: year 1..9999, a real day, hour < 24, minute < 60, second < 60, and
-// timezone() wants an offset strictly inside a day.
-absl::Status CheckFields(std::string_view text, int year, int month, int day, int hour, int minute,
-                         int second, std::optional<int> offset) {
-  if (year < 1 || year > 9999) return Refused(text, "year is out of range");
-  if (month < 1 || month > 12) return Refused(text, "month must be in 1..12");
-  absl::CivilDay civil(year, month, day);
-  if (day < 1 || civil.month() != month || civil.day() != day) {
-    return Refused(text, "day is out of range for month");
-  }
-  if (hour > 23) return Refused(text, "hour must be in 0..23");
-  if (minute > 59) return Refused(text, "minute must be in 0..59");
-  if (second > 59) return Refused(text, "second must be in 0..59");
-  if (offset && (*offset >= kSecondsPerDay || *offset <= -kSecondsPerDay)) {
-    return Refused(text, "the offset is not strictly between -24 and 24 hours");
-  }
-  return absl::OkStatus();
-}
+absl::Status Refused(std::string_view why) { return absl::InvalidArgumentError(std::string(why)); }
 
 // Z, z, UTC, GMT, +H, +HH, +HHMM, +H:M, +HH:MM (or -): seconds east of UTC. Consumes nothing when
 // there is no zone.
@@ -160,22 +138,43 @@ absl::Time ToTime(const DateTime& t, absl::TimeZone naive_zone) {
   return absl::FromCivil(t.civil, zone) + absl::Microseconds(t.microsecond);
 }
 
+absl::StatusOr<DateTime> MakeDateTime(const DateTimeFields& f) {
+  if (f.year < 1 || f.year > 9999) return Refused("year is out of range");
+  if (f.month < 1 || f.month > 12) return Refused("month must be in 1..12");
+  absl::CivilDay civil(f.year, f.month, f.day);
+  if (f.day < 1 || civil.month() != f.month || civil.day() != f.day) {
+    return Refused("day is out of range for month");
+  }
+  if (f.hour > 23) return Refused("hour must be in 0..23");
+  if (f.minute > 59) return Refused("minute must be in 0..59");
+  if (f.second > 59) return Refused("second must be in 0..59");
+  if (f.utc_offset && (*f.utc_offset >= kSecondsPerDay || *f.utc_offset <= -kSecondsPerDay)) {
+    return Refused("the offset is not strictly between -24 and 24 hours");
+  }
+  DateTime out;
+  out.civil = absl::CivilSecond(f.year, f.month, f.day, f.hour, f.minute, f.second);
+  out.microsecond = Microseconds(f.fraction);
+  out.utc_offset = f.utc_offset;
+  out.is_date = f.is_date;
+  return out;
+}
+
 absl::StatusOr<DateTime> ParseDateutil(std::string_view text, absl::CivilDay default_day) {
   Scanner in(text);
-  auto unparsable = [&] { return Refused(text, "not an ISO 8601 date and time"); };
+  auto unparsable = [] { return Refused("not an ISO 8601 date and time"); };
   in.SkipSpaces();
-  int year = static_cast<int>(default_day.year()), month = default_day.month(),
-      day = default_day.day();
-  int hour = 0, minute = 0, second = 0;
-  std::string_view fraction;
+  DateTimeFields f;
+  f.year = static_cast<int>(default_day.year());
+  f.month = default_day.month();
+  f.day = default_day.day();
   // The date, when the text starts with four digits and a '-'.
   Scanner probe = in;
   int scratch = 0;
   bool has_date = probe.TakeNumber(4, 4, &scratch) && probe.Take('-');
   bool has_time = !has_date;
   if (has_date) {
-    if (!in.TakeNumber(4, 4, &year) || !in.Take('-') || !in.TakeNumber(1, 2, &month) ||
-        !in.Take('-') || !in.TakeNumber(1, 2, &day)) {
+    if (!in.TakeNumber(4, 4, &f.year) || !in.Take('-') || !in.TakeNumber(1, 2, &f.month) ||
+        !in.Take('-') || !in.TakeNumber(1, 2, &f.day)) {
       return unparsable();
     }
     bool t_separator = in.TakeAnyOf("Tt");
@@ -187,85 +186,34 @@ absl::StatusOr<DateTime> ParseDateutil(std::string_view text, absl::CivilDay def
     // An hour alone (no minutes) is dateutil's reading only with two digits.
     if (has_time) {
       size_t start = in.Position();
-      if (!in.TakeNumber(1, 2, &hour)) return unparsable();
+      if (!in.TakeNumber(1, 2, &f.hour)) return unparsable();
       if (in.Peek() != ':' && in.Position() - start != 2) return unparsable();
     }
-  } else if (!in.TakeNumber(1, 2, &hour) || in.Peek() != ':') {
+  } else if (!in.TakeNumber(1, 2, &f.hour) || in.Peek() != ':') {
     return unparsable();
   }
   if (has_time && in.Take(':')) {
-    if (!in.TakeNumber(1, 2, &minute)) return unparsable();
+    if (!in.TakeNumber(1, 2, &f.minute)) return unparsable();
     if (in.Take(':')) {
       size_t start = in.Position();
-      if (!in.TakeNumber(1, 2, &second)) return unparsable();
+      if (!in.TakeNumber(1, 2, &f.second)) return unparsable();
       // A comma after one digit of seconds is not a fraction to dateutil ("0,35" is the year
       // 2035); an empty fraction is refused here, though dateutil's reading depends on what
       // follows it.
       bool two_digits = in.Position() - start == 2;
       if (in.Take('.') || (two_digits && in.Take(','))) {
-        fraction = in.TakeDigits();
-        if (fraction.empty()) return unparsable();
+        f.fraction = in.TakeDigits();
+        if (f.fraction.empty()) return unparsable();
       }
     }
   }
-  std::optional<int> offset;
   if (has_time) {
     in.SkipSpaces();
-    offset = TakeZone(in);
+    f.utc_offset = TakeZone(in);
   }
   in.SkipSpaces();
   if (!in.AtEnd()) return unparsable();
-  absl::Status fields = CheckFields(text, year, month, day, hour, minute, second, offset);
-  if (!fields.ok()) return fields;
-  DateTime out;
-  out.civil = absl::CivilSecond(year, month, day, hour, minute, second);
-  out.microsecond = Microseconds(fraction);
-  out.utc_offset = offset;
-  return out;
-}
-
-absl::StatusOr<DateTime> ParseYamlTimestamp(std::string_view text) {
-  if (ResolveYamlScalar(text) != YamlTag::kTimestamp) return Refused(text, "not a YAML timestamp");
-  // timestamp_regexp, which the resolver's pattern has already checked.
-  Scanner in(text);
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  in.TakeNumber(4, 4, &year);
-  in.Take('-');
-  in.TakeNumber(1, 2, &month);
-  in.Take('-');
-  in.TakeNumber(1, 2, &day);
-  DateTime out;
-  if (in.AtEnd() || in.Peek() == '\n') {
-    absl::Status fields = CheckFields(text, year, month, day, 0, 0, 0, std::nullopt);
-    if (!fields.ok()) return fields;
-    out.civil = absl::CivilSecond(year, month, day);
-    out.is_date = true;
-    return out;
-  }
-  if (!in.TakeAnyOf("Tt")) in.SkipSpaces(" \t");
-  in.TakeNumber(1, 2, &hour);
-  in.Take(':');
-  in.TakeNumber(2, 2, &minute);
-  in.Take(':');
-  in.TakeNumber(2, 2, &second);
-  std::string_view fraction;
-  if (in.Take('.')) fraction = in.TakeDigits();
-  in.SkipSpaces(" \t");
-  std::optional<int> offset;
-  if (in.Take('Z')) {
-    offset = 0;
-  } else if (char sign = in.Peek(); in.TakeAnyOf("+-")) {
-    int tz_hour = 0, tz_minute = 0;
-    in.TakeNumber(1, 2, &tz_hour);
-    if (in.Take(':')) in.TakeNumber(2, 2, &tz_minute);
-    offset = (sign == '-' ? -1 : 1) * (tz_hour * 3600 + tz_minute * 60);
-  }
-  absl::Status fields = CheckFields(text, year, month, day, hour, minute, second, offset);
-  if (!fields.ok()) return fields;
-  out.civil = absl::CivilSecond(year, month, day, hour, minute, second);
-  out.microsecond = Microseconds(fraction);
-  out.utc_offset = offset;
-  return out;
+  return MakeDateTime(f);
 }
 
 }  // namespace pgha::py

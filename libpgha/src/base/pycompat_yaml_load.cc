@@ -5,10 +5,10 @@
 // deterministic (no alternative needs backtracking past the one the next character picks).
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "pgha/base/pycompat_time.h"
 #include "pgha/base/pycompat_yaml.h"
 
 namespace pgha::py {
@@ -122,53 +122,69 @@ bool IsInt(std::string_view s) {
 
 bool IsNull(std::string_view s) { return OneOf(s, {"~", "null", "Null", "NULL", ""}); }
 
-// N to M digits from `*i`.
-bool Digits(std::string_view s, size_t* i, size_t min, size_t max) {
-  size_t n = 0;
-  while (n < max && *i < s.size() && IsDigit(s[*i])) {
-    ++*i;
-    ++n;
-  }
-  return n >= min;
-}
-
 bool IsSpaceOrTab(char c) { return c == ' ' || c == '\t'; }
 
-bool IsTimestamp(std::string_view s) {
-  // [0-9]{4}-[0-9]{2}-[0-9]{2}
-  if (s.size() == 10 && IsDigit(s[0]) && IsDigit(s[1]) && IsDigit(s[2]) && IsDigit(s[3]) &&
-      s[4] == '-' && IsDigit(s[5]) && IsDigit(s[6]) && s[7] == '-' && IsDigit(s[8]) &&
-      IsDigit(s[9])) {
-    return true;
-  }
-  // [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?
-  //   ([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?
+// PyYAML's timestamp pattern (the resolver's), with the fields construct_yaml_timestamp takes
+// from it; none when the text does not match:
+//   [0-9]{4}-[0-9]{2}-[0-9]{2}
+//   [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?
+//     ([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?
+std::optional<DateTimeFields> ScanTimestamp(std::string_view s) {
   size_t i = 0;
-  if (!Digits(s, &i, 4, 4) || i >= s.size() || s[i++] != '-') return false;
-  if (!Digits(s, &i, 1, 2) || i >= s.size() || s[i++] != '-') return false;
-  if (!Digits(s, &i, 1, 2) || i >= s.size()) return false;
+  auto number = [&](size_t min, size_t max, int* out) {
+    size_t n = 0;
+    for (*out = 0; n < max && i < s.size() && IsDigit(s[i]); ++i, ++n)
+      *out = *out * 10 + (s[i] - '0');
+    return n >= min;
+  };
+  auto take = [&](char c) { return i < s.size() && s[i] == c ? (++i, true) : false; };
+  DateTimeFields f;
+  if (!number(4, 4, &f.year) || !take('-')) return std::nullopt;
+  size_t month_at = i;
+  if (!number(1, 2, &f.month) || !take('-')) return std::nullopt;
+  size_t day_at = i;
+  if (!number(1, 2, &f.day)) return std::nullopt;
+  if (i == s.size()) {  // a date: two digits each
+    if (day_at - month_at != 3 || i - day_at != 2) return std::nullopt;
+    f.is_date = true;
+    return f;
+  }
   if (s[i] == 'T' || s[i] == 't') {
     ++i;
   } else if (IsSpaceOrTab(s[i])) {
     i = Span(s, i, IsSpaceOrTab);
   } else {
-    return false;
+    return std::nullopt;
   }
-  if (!Digits(s, &i, 1, 2) || i >= s.size() || s[i++] != ':') return false;
-  if (!Digits(s, &i, 2, 2) || i >= s.size() || s[i++] != ':') return false;
-  if (!Digits(s, &i, 2, 2)) return false;
-  if (i < s.size() && s[i] == '.') i = Span(s, i + 1, IsDigit);
-  if (i == s.size()) return true;
+  if (!number(1, 2, &f.hour) || !take(':') || !number(2, 2, &f.minute) || !take(':') ||
+      !number(2, 2, &f.second)) {
+    return std::nullopt;
+  }
+  if (take('.')) {
+    size_t start = i;
+    i = Span(s, i, IsDigit);
+    f.fraction = s.substr(start, i - start);
+  }
+  if (i == s.size()) return f;
   i = Span(s, i, IsSpaceOrTab);
-  if (i < s.size() && s[i] == 'Z') return i + 1 == s.size();
-  if (i >= s.size() || (s[i] != '-' && s[i] != '+')) return false;
-  ++i;
-  if (!Digits(s, &i, 1, 2)) return false;
-  if (i < s.size() && s[i] == ':') {
-    ++i;
-    if (!Digits(s, &i, 2, 2)) return false;
+  if (take('Z')) {
+    f.utc_offset = 0;
+    return i == s.size() ? std::optional<DateTimeFields>(f) : std::nullopt;
   }
-  return i == s.size();
+  if (i >= s.size() || (s[i] != '-' && s[i] != '+')) return std::nullopt;
+  bool negative = s[i++] == '-';
+  int hours = 0, minutes = 0;
+  if (!number(1, 2, &hours)) return std::nullopt;
+  if (take(':') && !number(2, 2, &minutes)) return std::nullopt;
+  if (i != s.size()) return std::nullopt;
+  f.utc_offset = (negative ? -1 : 1) * (hours * 3600 + minutes * 60);
+  return f;
+}
+
+// Python's `$` also matches before one final newline.
+std::string_view WithoutFinalNewline(std::string_view text) {
+  if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  return text;
 }
 
 std::string WithoutUnderscores(std::string_view s) {
@@ -276,10 +292,8 @@ absl::StatusOr<Json> ConstructFloat(std::string_view text) {
 }  // namespace
 
 YamlTag ResolveYamlScalar(std::string_view text) {
-  // Python's `$` also matches before one final newline; the candidates follow the first
-  // character of the whole value, as resolver.py looks them up.
-  std::string_view s = text;
-  if (!s.empty() && s.back() == '\n') s.remove_suffix(1);
+  // The candidates follow the first character of the whole value, as resolver.py looks them up.
+  std::string_view s = WithoutFinalNewline(text);
   char first = text.empty() ? '\0' : text[0];
   auto starts_with_one_of = [&](std::string_view chars) {
     return !text.empty() && chars.find(first) != std::string_view::npos;
@@ -289,10 +303,18 @@ YamlTag ResolveYamlScalar(std::string_view text) {
   if (starts_with_one_of("-+0123456789") && IsInt(s)) return YamlTag::kInt;
   if (starts_with_one_of("<") && s == "<<") return YamlTag::kMerge;
   if ((text.empty() || starts_with_one_of("~nN")) && IsNull(s)) return YamlTag::kNull;
-  if (starts_with_one_of("0123456789") && IsTimestamp(s)) return YamlTag::kTimestamp;
+  if (starts_with_one_of("0123456789") && ScanTimestamp(s)) return YamlTag::kTimestamp;
   if (starts_with_one_of("=") && s == "=") return YamlTag::kValue;
   if (starts_with_one_of("!&*") && s.size() == 1) return YamlTag::kYaml;
   return YamlTag::kStr;
+}
+
+absl::StatusOr<DateTime> ParseYamlTimestamp(std::string_view text) {
+  // Only text that starts with a digit can match, and no other candidate of the resolver
+  // (booleans, numbers) matches text with a '-' after four digits.
+  std::optional<DateTimeFields> fields = ScanTimestamp(WithoutFinalNewline(text));
+  if (!fields) return absl::InvalidArgumentError("not a YAML timestamp");
+  return MakeDateTime(*fields);
 }
 
 absl::StatusOr<Json> LoadYamlScalar(std::string_view text) {

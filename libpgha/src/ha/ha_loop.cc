@@ -28,7 +28,6 @@ struct HaLoop::Impl {
   std::optional<absl::Duration> next_cycle_within;  // the last decision's
   std::optional<absl::Time> lock_refreshed_at;
   dcs::ClusterStatePtr last_cluster = std::make_shared<dcs::ClusterState>();
-  absl::Time last_read_at = absl::InfinitePast();  // when the last cycle began reading the DCS
   std::set<std::string> logged_decode_errors;  // as last read, each logged once
   dcs::Version config_version = dcs::kNoVersion - 1;  // never matches: apply on the first cycle
   RecordingWriteGuard no_guard;  // when the options name none (tests of the loop)
@@ -96,7 +95,7 @@ struct HaLoop::Impl {
     // request (backends serve the read below from their watch while the keep-alive works).
     absl::Status renewed = o.dcs->KeepAlive();
     if (renewed.ok()) local.session_renewed_at = started;
-    last_read_at = clock->Monotonic();
+    absl::Time read_at = clock->Monotonic();  // what the REST API's fresh reads wait for
     absl::StatusOr<dcs::ClusterStatePtr> loaded =
         absl::IsUnavailable(renewed) || absl::IsDeadlineExceeded(renewed) ? renewed : o.dcs->Load();
     if (!renewed.ok() && loaded.ok()) {
@@ -206,7 +205,7 @@ struct HaLoop::Impl {
     status.holds_lock = holding;
     status.pg = after.pg;
     status.cluster = last_cluster;
-    status.cluster_read_at = last_read_at;
+    status.cluster_read_at = read_at;
     status.dcs_ok = local.dcs_ok;
     status.dcs_last_seen = last_dcs_ok;
     status.loop_last_run = clock->Now();

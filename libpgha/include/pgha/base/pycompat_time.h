@@ -1,8 +1,9 @@
 // Timestamps as Patroni reads and writes them: datetime.isoformat() (the DCS `failover` key's
-// scheduled_at, the history key, the REST API, patronictl), dateutil.parser.parse for the
-// ISO 8601 forms (what the REST API and patronictl accept for --scheduled, what Patroni reads
-// back from the DCS) and PyYAML's timestamps. Part of the pycompat module (pycompat.h); checked
-// against the installed python3, dateutil and PyYAML by the `pycompat` test.
+// scheduled_at, the history key, the REST API, patronictl), datetime's own checks, and
+// dateutil.parser.parse for the ISO 8601 forms (what the REST API and patronictl accept for
+// --scheduled, what Patroni reads back from the DCS). PyYAML's timestamps are in
+// pycompat_yaml.h. Part of the pycompat module (pycompat.h); checked against the installed
+// python3 and dateutil by the `pycompat` test.
 //
 // Thread-safety: pure functions (the default day and the zone are arguments).
 #ifndef PGHA_BASE_PYCOMPAT_TIME_H_
@@ -30,6 +31,19 @@ struct DateTime {
 // no offset when naive; a date is 2026-11-22. str(datetime) is sep ' '.
 std::string IsoFormat(const DateTime& t, char sep = 'T');
 
+// The fields of a date and time as a text gave them, before datetime's own checks.
+struct DateTimeFields {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  std::string_view fraction;      // the digits after the point: six are kept, fewer padded
+  std::optional<int> utc_offset;  // seconds east of UTC; none: naive
+  bool is_date = false;
+};
+
+// datetime(...) (date(...) when is_date) of the fields. kInvalidArgument where Python raises:
+// a year outside 1..9999, a day the month lacks, hour > 23, minute or second > 59, an offset
+// of a day or more.
+absl::StatusOr<DateTime> MakeDateTime(const DateTimeFields& fields);
+
 // isoformat of the instant `t` as seen in `zone` (an aware datetime).
 std::string IsoFormat(absl::Time t, absl::TimeZone zone, char sep = 'T');
 
@@ -48,11 +62,6 @@ absl::Time ToTime(const DateTime& t, absl::TimeZone naive_zone);
 // a day or more are refused. dateutil reads more than this (free-form text like "Dec 7 4pm",
 // compact 20261122T0407, "27,Z"): such text is kInvalidArgument here.
 absl::StatusOr<DateTime> ParseDateutil(std::string_view text, absl::CivilDay default_day);
-
-// PyYAML's SafeConstructor.construct_yaml_timestamp for a scalar that resolves as a timestamp
-// (YamlTag::kTimestamp): a date, or a datetime (aware when the text has a zone).
-// kInvalidArgument where Python raises (2026-02-30, an offset of a day or more).
-absl::StatusOr<DateTime> ParseYamlTimestamp(std::string_view text);
 
 }  // namespace pgha::py
 

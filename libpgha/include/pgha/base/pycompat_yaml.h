@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "pgha/base/json.h"
+#include "pgha/base/pycompat_time.h"
 
 namespace pgha::py {
 
@@ -23,10 +24,16 @@ enum class YamlTag { kStr, kBool, kInt, kFloat, kNull, kTimestamp, kMerge, kValu
 YamlTag ResolveYamlScalar(std::string_view text);
 
 // What SafeLoader builds from a plain scalar: null, a bool, an integer, a float, or the text
-// itself for a string or a timestamp (ParseYamlTimestamp in pycompat_time.h reads those).
+// itself for a string or a timestamp (ParseYamlTimestamp reads those).
 // Errors where PyYAML raises: kInvalidArgument for a value its constructor refuses (`0b_`,
 // `=`, `<<`, a bad date) and kOutOfRange for an integer beyond int64, which Python keeps.
 absl::StatusOr<Json> LoadYamlScalar(std::string_view text);
+
+// PyYAML's SafeConstructor.construct_yaml_timestamp for a scalar that resolves as a timestamp
+// (YamlTag::kTimestamp): a date, or a datetime (aware when the text has a zone).
+// kInvalidArgument where Python raises (2026-02-30, an offset of a day or more) or when the
+// text is no timestamp.
+absl::StatusOr<DateTime> ParseYamlTimestamp(std::string_view text);
 
 struct YamlDumpStyle {
   bool flow = false;  // default_flow_style: {a: 1, b: [x, y]} instead of one key per line
